@@ -1,0 +1,219 @@
+package future
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Future is a value of type T, or an error, that becomes known later: the
+// read side of a result that a [Promise] (or [Go], or a pool) settles exactly
+// once.
+//
+// Use it as a *Future; the zero value is not usable, make one with [New],
+// [Go], [Resolved] or [Failed]. A Future is safe for concurrent use by any number
+// of goroutines and must not be copied.
+//
+// Cost (BenchmarkNewResolveAwait): creating, resolving and awaiting a future
+// is one allocation; awaiting an already settled future allocates nothing.
+// Awaiting a pending one allocates its Done channel once.
+type Future[T any] struct {
+	state atomic.Uint32 // pending, then settled; settled is final
+
+	mu   sync.Mutex
+	done chan struct{} // made when first needed, closed on settle
+	cbs  []func(T, error)
+
+	val T
+	err error
+
+	work workCtx
+}
+
+const (
+	pending uint32 = iota
+	settled
+)
+
+// closedChan is returned by Done for futures settled before anyone asked.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// New returns a pending future and the promise that settles it. ctx is the
+// parent of the work's context ([Promise.Context]): the work is cancelled
+// when ctx is done or the future is cancelled. A nil ctx panics.
+func New[T any](ctx context.Context) (*Future[T], Promise[T]) {
+	if ctx == nil {
+		panic("future: New with nil context")
+	}
+	f := &Future[T]{}
+	f.work.parent = ctx
+	return f, Promise[T]{f: f}
+}
+
+// Resolved returns a future already settled with v.
+func Resolved[T any](v T) *Future[T] {
+	f := &Future[T]{val: v}
+	f.work.parent = context.Background()
+	f.work.err, f.work.cause = context.Canceled, ErrSettled
+	f.state.Store(settled)
+	return f
+}
+
+// Failed returns a future already settled with err. A nil err panics: a
+// failed future needs a reason.
+func Failed[T any](err error) *Future[T] {
+	if err == nil {
+		panic("future: Failed with nil error")
+	}
+	f := Resolved(*new(T))
+	f.err = err
+	return f
+}
+
+// settle records the outcome if the future is still pending, wakes waiters,
+// cancels the work's context with workCause and runs callbacks. It reports
+// whether this call settled the future.
+func (f *Future[T]) settle(v T, err, workCause error) bool {
+	if f.state.Load() != pending {
+		return false
+	}
+	f.mu.Lock()
+	if f.state.Load() != pending {
+		f.mu.Unlock()
+		return false
+	}
+	f.val, f.err = v, err
+	f.state.Store(settled)
+	done, cbs := f.done, f.cbs
+	f.cbs = nil
+	f.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
+	// The work is over: release what it derived from its context.
+	f.work.cancel(context.Canceled, workCause)
+	if len(cbs) > 0 {
+		runCallbacks(cbs, v, err)
+	}
+	return true
+}
+
+// runCallbacks calls each of cbs in turn. If one panics or calls
+// runtime.Goexit, the deferred call runs the rest before the panic goes on,
+// so one bad callback cannot strand whoever waits through the others.
+func runCallbacks[T any](cbs []func(T, error), v T, err error) {
+	defer func() {
+		if len(cbs) > 0 {
+			runCallbacks(cbs, v, err)
+		}
+	}()
+	for len(cbs) > 0 {
+		cb := cbs[0]
+		cbs = cbs[1:]
+		cb(v, err)
+	}
+}
+
+// Settled reports whether the future has a value or an error. It never
+// blocks.
+func (f *Future[T]) Settled() bool { return f.state.Load() == settled }
+
+// TryResult returns the future's value and error and ok true if it has
+// settled, and zero values and ok false if it has not. It never blocks.
+func (f *Future[T]) TryResult() (v T, err error, ok bool) {
+	if f.state.Load() != settled {
+		return v, nil, false
+	}
+	return f.val, f.err, true
+}
+
+// Done returns a channel that is closed once the future settles, for use in
+// select. Once settled, the value and error are read with [Future.TryResult]
+// or [Future.Wait] without blocking.
+func (f *Future[T]) Done() <-chan struct{} {
+	if f.state.Load() == settled {
+		return closedChan
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.state.Load() == settled {
+		return closedChan
+	}
+	if f.done == nil {
+		f.done = make(chan struct{})
+	}
+	return f.done
+}
+
+// Await blocks until the future settles and returns its value and error, or
+// until ctx is done and returns ctx's error (its cause, if it has one)
+// leaving the future untouched: giving up waiting does not cancel the work.
+// A settled future's outcome wins over a done ctx. A nil ctx panics.
+func (f *Future[T]) Await(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("future: Await with nil context")
+	}
+	if f.state.Load() == settled {
+		return f.val, f.err
+	}
+	select {
+	case <-f.Done():
+		return f.val, f.err
+	case <-ctx.Done():
+		if f.state.Load() == settled {
+			return f.val, f.err
+		}
+		var zero T
+		return zero, context.Cause(ctx)
+	}
+}
+
+// Wait blocks until the future settles and returns its value and error. Use
+// [Future.Await] to give up on a context.
+func (f *Future[T]) Wait() (T, error) {
+	if f.state.Load() != settled {
+		<-f.Done()
+	}
+	return f.val, f.err
+}
+
+// Cancel settles a pending future with an error matching context.Canceled
+// ([ErrCancelled]) and cancels the context of the work behind it. The work
+// is told, not stopped: it should return once its context is done, and what
+// it returns then is dropped. Waiters are released at once.
+//
+// Cancel reports whether it cancelled the future; on a future that has
+// already settled it does nothing and returns false.
+func (f *Future[T]) Cancel() bool {
+	if f.state.Load() == settled {
+		return false
+	}
+	var zero T
+	return f.settle(zero, ErrCancelled, ErrCancelled)
+}
+
+// OnSettled registers fn to be called with the future's value and error once
+// it settles: at once, in the calling goroutine, if it has already settled;
+// otherwise in the goroutine that settles it, after waiters are released.
+// Callbacks run in the order they were registered; if one panics, the rest
+// still run before the panic reaches the settling goroutine. fn should be
+// quick and must not block; hand long work to a goroutine. A nil fn panics.
+func (f *Future[T]) OnSettled(fn func(v T, err error)) {
+	if fn == nil {
+		panic("future: OnSettled with nil function")
+	}
+	if f.state.Load() != settled {
+		f.mu.Lock()
+		if f.state.Load() != settled {
+			f.cbs = append(f.cbs, fn)
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+	}
+	fn(f.val, f.err)
+}

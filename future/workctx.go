@@ -1,0 +1,169 @@
+package future
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// workCtx is the context handed to the work behind a [Future]. It lives inside
+// the Future's allocation, so giving work a cancellable context costs nothing
+// until the work asks for Done: the channel and the link to the parent are made
+// lazily.
+//
+// It is cancelled when the future is cancelled, when the parent is done, and
+// when the future settles (the work is over, so whatever it derived from the
+// context is released).
+type workCtx struct {
+	parent context.Context
+
+	mu     sync.Mutex
+	err    error         // context.Canceled or context.DeadlineExceeded once done
+	cause  error         // what cancelled it
+	done   chan struct{} // made on first Done call
+	unlink func() bool   // stops the parent's AfterFunc, once linked
+	afters []afterEntry  // AfterFunc registrations of derived contexts
+	nextID uint64
+}
+
+type afterEntry struct {
+	id uint64
+	f  func()
+}
+
+var _ context.Context = (*workCtx)(nil)
+
+func (w *workCtx) Deadline() (time.Time, bool) { return w.parent.Deadline() }
+
+func (w *workCtx) Value(key any) any { return w.parent.Value(key) }
+
+func (w *workCtx) Err() error {
+	w.mu.Lock()
+	err := w.err
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return w.parent.Err()
+}
+
+func (w *workCtx) Done() <-chan struct{} {
+	w.mu.Lock()
+	var finish func()
+	if w.done == nil {
+		w.done = make(chan struct{})
+		finish = w.linkLocked()
+	}
+	done := w.done
+	w.mu.Unlock()
+	if finish != nil {
+		finish()
+	}
+	return done
+}
+
+// linkLocked makes the parent's cancellation reach this context. A parent
+// that is already done cancels it at once, so Done is never open while Err
+// reports an error. The returned func must be called once w.mu is released.
+func (w *workCtx) linkLocked() (finish func()) {
+	if w.err != nil || w.unlink != nil || w.parent.Done() == nil {
+		return nil
+	}
+	parent := w.parent
+	if err := parent.Err(); err != nil {
+		return w.cancelLocked(err, context.Cause(parent))
+	}
+	w.unlink = context.AfterFunc(parent, func() {
+		w.cancel(parent.Err(), context.Cause(parent))
+	})
+	return nil
+}
+
+// AfterFunc lets contexts derived from this one (context.WithTimeout in a
+// task, say) hook its cancellation without a goroutine each: the context
+// package looks for this method. The context package only ever passes a
+// child's cancel, which is quick and takes no lock of ours, so cancel calls
+// the registered funcs directly, as the standard library does for its own
+// children; a derived context is done by the time Cancel returns.
+func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
+	w.mu.Lock()
+	finish := w.linkLocked()
+	if w.err != nil {
+		w.mu.Unlock()
+		if finish != nil {
+			finish()
+		}
+		// The caller may hold the child's lock (the context package does),
+		// so f must not run in this goroutine.
+		go f()
+		return func() bool { return false }
+	}
+	w.nextID++
+	id := w.nextID
+	w.afters = append(w.afters, afterEntry{id: id, f: f})
+	w.mu.Unlock()
+	return func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for i, e := range w.afters {
+			if e.id == id {
+				w.afters = append(w.afters[:i], w.afters[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// cancel marks the context done with err (context.Canceled or
+// context.DeadlineExceeded) and cause. Only the first call has an effect.
+func (w *workCtx) cancel(err, cause error) {
+	w.mu.Lock()
+	finish := w.cancelLocked(err, cause)
+	w.mu.Unlock()
+	if finish != nil {
+		finish()
+	}
+}
+
+// cancelLocked is cancel with w.mu held; the returned func, if any, unlinks
+// from the parent and cancels derived contexts, and must be called once w.mu
+// is released.
+func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
+	if w.err != nil {
+		return nil
+	}
+	if cause == nil {
+		cause = err
+	}
+	w.err, w.cause = err, cause
+	if w.done != nil {
+		close(w.done)
+	}
+	unlink, afters := w.unlink, w.afters
+	w.unlink, w.afters = nil, nil
+	if unlink == nil && len(afters) == 0 {
+		return nil
+	}
+	return func() {
+		if unlink != nil {
+			unlink()
+		}
+		for _, e := range afters {
+			e.f()
+		}
+	}
+}
+
+// causeErr reports why the context was cancelled, nil while it is not. A
+// parent that is done counts even before anyone linked to it, to agree with
+// Err.
+func (w *workCtx) causeErr() error {
+	w.mu.Lock()
+	cause := w.cause
+	w.mu.Unlock()
+	if cause == nil && w.parent.Err() != nil {
+		return context.Cause(w.parent)
+	}
+	return cause
+}
