@@ -1,0 +1,33 @@
+package pool_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/pool"
+)
+
+func BenchmarkSubmit(b *testing.B) {
+	ctx := context.Background()
+	p, err := pool.New(func(_ context.Context, x int) (int, error) { return x, nil }, pool.WithMaxWorkers(8))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Stop(ctx)
+	const batch = 1024
+	futs := make([]*future.Future[int], batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		n := min(batch, b.N-i)
+		for j := range n {
+			futs[j] = p.Submit(ctx, j)
+		}
+		for j := range n {
+			if _, err := futs[j].Await(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

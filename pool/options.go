@@ -1,0 +1,200 @@
+package pool
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/stage"
+)
+
+// Option configures a pool (and a flow's pool stage, which takes the same
+// options). Options are applied in order; a later one overrides an earlier.
+type Option func(*Options)
+
+// Options is the resolved configuration of a pool. [NewOptions] fills it
+// from options and defaults and checks it; flows use it to build their pool
+// stages, so a pool and a stage given the same options behave alike.
+//
+// The defaults, in one place:
+//
+//	MaxWorkers     runtime.GOMAXPROCS(0)
+//	Strategy       balance.RoundRobin(), or balance.Random() for on-demand pools
+//	MaxQueued      16 tasks handed to each worker at once
+//	OnDemand       false (persistent workers); linger 0 when enabled without one
+//	Timeout        none
+//	Retry          one attempt, no retries
+//	Validator      none
+//	MaxPending     0: no cap on tasks submitted and not yet finished
+//	PendingPolicy  Block
+//	Name           ""
+type Options struct {
+	MaxWorkers    int
+	Strategy      balance.Strategy
+	MaxQueued     int
+	OnDemand      bool
+	Linger        time.Duration
+	Timeout       time.Duration
+	Retry         stage.Retry
+	Validator     any // func(Out) error for the pool's Out; checked by New
+	MaxPending    int
+	PendingPolicy PendingPolicy
+	Name          string
+
+	errs []error
+}
+
+// PendingPolicy is what Submit does when a pool made [WithMaxPending] is
+// full.
+type PendingPolicy int
+
+const (
+	// Block waits for room, honouring the Submit context.
+	Block PendingPolicy = iota
+	// Fail returns a future failed with [ErrFull] at once.
+	Fail
+)
+
+// NewOptions applies opts over the defaults and reports the first bad value,
+// naming the option.
+func NewOptions(opts ...Option) (Options, error) {
+	o := Options{
+		MaxWorkers: runtime.GOMAXPROCS(0),
+		MaxQueued:  16,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			return o, fmt.Errorf("pool: nil Option")
+		}
+		opt(&o)
+	}
+	if len(o.errs) > 0 {
+		return o, o.errs[0]
+	}
+	if o.Strategy == nil {
+		if o.OnDemand {
+			o.Strategy = balance.Random()
+		} else {
+			o.Strategy = balance.RoundRobin()
+		}
+	}
+	return o, nil
+}
+
+func (o *Options) fail(format string, args ...any) {
+	o.errs = append(o.errs, fmt.Errorf("pool: "+format, args...))
+}
+
+// WithMaxWorkers sets the number of workers, at least 1.
+func WithMaxWorkers(n int) Option {
+	return func(o *Options) {
+		if n < 1 {
+			o.fail("WithMaxWorkers(%d): want at least 1 worker", n)
+		}
+		o.MaxWorkers = n
+	}
+}
+
+// WithStrategy sets how tasks are spread over workers (see package balance).
+func WithStrategy(s balance.Strategy) Option {
+	return func(o *Options) {
+		if s == nil {
+			o.fail("WithStrategy(nil): want a strategy")
+		}
+		o.Strategy = s
+	}
+}
+
+// WithMaxQueued sets how many tasks are handed to each worker at once,
+// waiting in its channel or running; the rest wait in the worker's own
+// queue. At least 1. Raise it for tiny tasks, lower it for big ones.
+func WithMaxQueued(n int) Option {
+	return func(o *Options) {
+		if n < 1 {
+			o.fail("WithMaxQueued(%d): want at least 1", n)
+		}
+		o.MaxQueued = n
+	}
+}
+
+// WithOnDemand makes workers start when a task arrives for them and exit
+// after linger with nothing to do, so bursts reuse warm workers and idle
+// pools hold no goroutines. It also makes random the default strategy.
+func WithOnDemand(linger time.Duration) Option {
+	return func(o *Options) {
+		if linger < 0 {
+			o.fail("WithOnDemand(%v): linger is negative", linger)
+		}
+		o.OnDemand, o.Linger = true, linger
+	}
+}
+
+// WithTimeout bounds each attempt of a task: its context is done after d
+// with context.DeadlineExceeded. 0 means no timeout.
+func WithTimeout(d time.Duration) Option {
+	return func(o *Options) {
+		if d < 0 {
+			o.fail("WithTimeout(%v): timeout is negative", d)
+		}
+		o.Timeout = d
+	}
+}
+
+// WithRetry retries failed tasks as r says, on the same worker: r.Attempts
+// tries in all, waiting r.Backoff between them, for the errors r.If accepts.
+func WithRetry(r stage.Retry) Option {
+	return func(o *Options) {
+		if err := r.Validate(); err != nil {
+			o.fail("WithRetry: %v", err)
+		}
+		o.Retry = r
+	}
+}
+
+// WithValidator checks each successful result; an error fails the attempt
+// (wrapped with stage.ErrInvalid) and so retries it if retries are left.
+// Out must be the pool's result type, which New checks.
+func WithValidator[Out any](fn func(Out) error) Option {
+	return func(o *Options) {
+		if fn == nil {
+			o.fail("WithValidator(nil): want a function")
+		}
+		o.Validator = fn
+	}
+}
+
+// WithMaxPending caps the tasks submitted and not yet finished at n; when
+// full, Submit blocks (honouring its context) or fails with [ErrFull], as
+// policy says.
+func WithMaxPending(n int, policy PendingPolicy) Option {
+	return func(o *Options) {
+		if n < 1 {
+			o.fail("WithMaxPending(%d): want at least 1", n)
+		}
+		if policy != Block && policy != Fail {
+			o.fail("WithMaxPending: unknown policy %d", int(policy))
+		}
+		o.MaxPending, o.PendingPolicy = n, policy
+	}
+}
+
+// WithName names the pool in errors and metrics.
+func WithName(name string) Option {
+	return func(o *Options) { o.Name = name }
+}
+
+// Policy returns the per-task policy the options describe, for results of
+// type Out. It fails if a validator for another type was given.
+func Policy[Out any](o Options) (stage.Policy[Out], error) {
+	p := stage.Policy[Out]{Timeout: o.Timeout, Retry: o.Retry}
+	if o.Validator != nil {
+		fn, ok := o.Validator.(func(Out) error)
+		if !ok {
+			var zero Out
+			return p, fmt.Errorf("pool: WithValidator takes %T, but results are %T", o.Validator, zero)
+		}
+		p.Validate = fn
+	}
+	return p, nil
+}

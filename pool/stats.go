@@ -1,0 +1,56 @@
+package pool
+
+// Stats is a snapshot of a pool's counters. Figures are read one by one
+// while the pool runs, so they need not add up exactly at any instant;
+// after Stop returns they do: Submitted = Succeeded + Failed + Cancelled.
+type Stats struct {
+	// Submitted counts tasks accepted by Submit.
+	Submitted uint64
+	// Dropped counts submissions refused: pool stopped or full.
+	Dropped uint64
+	// Queued counts tasks waiting for a worker; Running, those running.
+	Queued, Running int
+	// Succeeded, Failed and Cancelled count finished tasks by outcome;
+	// their sum is the tasks completed. A task cancelled while it waited
+	// is counted when a worker reaches it or a stop takes it away.
+	Succeeded, Failed, Cancelled uint64
+	// Workers holds the same figures per worker, by index.
+	Workers []WorkerStats
+}
+
+// WorkerStats is one worker's share of [Stats].
+type WorkerStats struct {
+	// Assigned counts tasks ever given to this worker.
+	Assigned                     uint64
+	Queued, Running              int
+	Succeeded, Failed, Cancelled uint64
+}
+
+// Stats returns a snapshot of the pool's counters. It allocates the
+// per-worker slice; it does not stop the pool.
+func (p *Pool[In, Out]) Stats() Stats {
+	s := Stats{
+		Submitted: p.submitted.Load(),
+		Dropped:   p.dropped.Load(),
+		Workers:   make([]WorkerStats, len(p.workers)),
+	}
+	loads := p.g.Loads()
+	for i := range p.workers {
+		ws := &p.workers[i]
+		w := WorkerStats{
+			Assigned:  loads.Assigned(i),
+			Queued:    p.g.Queued(i),
+			Running:   int(ws.running.Load()),
+			Succeeded: ws.succeeded.Load(),
+			Failed:    ws.failed.Load(),
+			Cancelled: ws.cancelled.Load(),
+		}
+		s.Workers[i] = w
+		s.Queued += w.Queued
+		s.Running += w.Running
+		s.Succeeded += w.Succeeded
+		s.Failed += w.Failed
+		s.Cancelled += w.Cancelled
+	}
+	return s
+}

@@ -1,0 +1,94 @@
+package pool
+
+import (
+	"context"
+
+	"github.com/sluice-go/sluice/future"
+)
+
+// Submit hands in to a worker and returns the future of its result at once:
+// it never waits for a worker (see "Queues" in the package doc). The task
+// runs with a context that carries ctx's values and is done when ctx is
+// done, when the future is cancelled, on a cancelled stop, or on timeout.
+//
+// Submit blocks only in a pool made WithMaxPending(n, Block) that is full,
+// until there is room or ctx is done (the future then fails with ctx's
+// cause). Submitting to a stopping or stopped pool gives a future failed
+// with [ErrStopped]. A nil ctx panics.
+func (p *Pool[In, Out]) Submit(ctx context.Context, in In) *future.Future[Out] {
+	return p.submit(ctx, in, 0, false)
+}
+
+// SubmitKey is Submit for a task with a key: with a balance.KeyedStrategy
+// (balance.KeyAffinity) all tasks of one key go to one worker and run in
+// the order they were submitted. Other strategies ignore the key.
+func (p *Pool[In, Out]) SubmitKey(ctx context.Context, key uint64, in In) *future.Future[Out] {
+	return p.submit(ctx, in, key, true)
+}
+
+func (p *Pool[In, Out]) submit(ctx context.Context, in In, key uint64, hasKey bool) *future.Future[Out] {
+	if ctx == nil {
+		panic("pool: Submit with nil context")
+	}
+	if p.stopped.Load() {
+		p.dropped.Add(1)
+		return future.Failed[Out](ErrStopped)
+	}
+	if p.pending != nil {
+		if err := p.reserve(ctx); err != nil {
+			p.dropped.Add(1)
+			return future.Failed[Out](err)
+		}
+	}
+	f, pr := future.New[Out](ctx)
+	var w int
+	if hasKey && p.keyed != nil {
+		w = p.keyed.PickKey(p.g.Loads(), key)
+	} else {
+		w = p.strategy.Pick(p.g.Loads())
+	}
+	if err := p.g.Enqueue(w, task[In, Out]{p: pr, in: in}); err != nil {
+		p.release()
+		p.dropped.Add(1)
+		pr.Reject(ErrStopped)
+		return f
+	}
+	p.submitted.Add(1)
+	return f
+}
+
+// reserve takes a pending-task token as the pool's policy says.
+func (p *Pool[In, Out]) reserve(ctx context.Context) error {
+	select {
+	case p.pending <- struct{}{}:
+		return nil
+	default:
+	}
+	if p.opts.PendingPolicy == Fail {
+		return ErrFull
+	}
+	select {
+	case p.pending <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Call submits in and waits for its result: the blocking form of Submit.
+// If ctx is done first, the task's context is done too, and Call returns
+// ctx's cause.
+func (p *Pool[In, Out]) Call(ctx context.Context, in In) (Out, error) {
+	return p.Submit(ctx, in).Await(ctx)
+}
+
+// Map submits every item of ins and returns their results in the order of
+// ins. The first error cancels the tasks not yet finished and is returned
+// (see future.All).
+func (p *Pool[In, Out]) Map(ctx context.Context, ins []In) ([]Out, error) {
+	futs := make([]*future.Future[Out], len(ins))
+	for i, in := range ins {
+		futs[i] = p.Submit(ctx, in)
+	}
+	return future.All(ctx, futs...)
+}

@@ -1,0 +1,49 @@
+package stage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sluice-go/sluice/stage"
+)
+
+// source sends 0..n-1 on a new stream in full chunks.
+func source(ctx context.Context, n int) *stage.Chunks[int] {
+	s := stage.NewChunks[int](4, stage.DefaultChunk)
+	go func() {
+		defer s.Close()
+		c := s.Get()
+		for i := range n {
+			c = append(c, i)
+			if len(c) == cap(c) {
+				if !s.Send(ctx.Done(), c) {
+					return
+				}
+				c = s.Get()
+			}
+		}
+		s.Send(ctx.Done(), c)
+	}()
+	return s
+}
+
+func identity(_ context.Context, _ int, v int, out []int) []int { return append(out, v) }
+
+func benchMap(b *testing.B, ordered bool) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	out := stage.Map(ctx, source(ctx, b.N), identity, stage.Config[int]{Workers: 8, Queue: 2, Ordered: ordered})
+	n := 0
+	for c := range out.C() {
+		n += len(c)
+		out.Put(c)
+	}
+	if n != b.N {
+		b.Fatalf("got %d items, want %d", n, b.N)
+	}
+}
+
+func BenchmarkMap(b *testing.B) {
+	b.Run("order=unordered", func(b *testing.B) { benchMap(b, false) })
+	b.Run("order=ordered", func(b *testing.B) { benchMap(b, true) })
+}

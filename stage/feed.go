@@ -1,0 +1,127 @@
+package stage
+
+import (
+	"context"
+)
+
+// Send gives v to worker i, blocking while the worker's channel is full. It
+// returns context.Cause(ctx) if ctx is done first; v is then not delivered.
+// Send must not be called on a group made [WithOverflow], nor after Close.
+func (g *Group[T]) Send(ctx context.Context, i int, v T) error {
+	if g.overflow {
+		panic("stage: Send on a group made WithOverflow; use Enqueue")
+	}
+	s := &g.slots[i]
+	g.loads.Assign(i)
+	select {
+	case s.ch <- v:
+	default:
+		select {
+		case s.ch <- v:
+		case <-ctx.Done():
+			g.loads.Finish(i)
+			return context.Cause(ctx)
+		}
+	}
+	if g.onDemand {
+		s.mu.Lock()
+		g.wakeLocked(i)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Enqueue gives v to worker i without blocking: straight to the worker if
+// fewer than queue items are handed to it, else to the end of its overflow
+// queue. It returns [ErrClosed] once the group is closing. Enqueue is only
+// for groups made [WithOverflow].
+func (g *Group[T]) Enqueue(i int, v T) error {
+	if !g.overflow {
+		panic("stage: Enqueue on a group not made WithOverflow; use Send")
+	}
+	s := &g.slots[i]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrClosed
+	}
+	g.loads.Assign(i)
+	if s.handed < g.queue && s.over.len() == 0 {
+		s.handed++
+		s.ch <- v // never blocks: the channel holds at most handed-1 items
+	} else {
+		s.over.push(v)
+	}
+	g.wakeLocked(i)
+	return nil
+}
+
+// itemDone accounts for an item worker i has finished and, in overflow
+// mode, moves the next waiting item up to the worker.
+func (g *Group[T]) itemDone(i int) {
+	g.loads.Finish(i)
+	if !g.overflow {
+		return
+	}
+	s := &g.slots[i]
+	s.mu.Lock()
+	s.handed--
+	if v, ok := s.over.pop(); ok {
+		s.handed++
+		s.ch <- v
+	}
+	if s.closing && s.over.len() == 0 && !s.chClosed {
+		close(s.ch)
+		s.chClosed = true
+	}
+	s.mu.Unlock()
+}
+
+// Close stops intake: Enqueue returns ErrClosed from now on, and Send must
+// not be called. Workers finish every item already given to them, overflow
+// queues included, and then exit. Close does not wait; call [Group.Wait].
+// Close is idempotent.
+func (g *Group[T]) Close() {
+	for i := range g.slots {
+		s := &g.slots[i]
+		s.mu.Lock()
+		s.closing = true
+		if s.over.len() == 0 && !s.chClosed {
+			close(s.ch)
+			s.chClosed = true
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Abort stops intake like Close, then takes back every item no worker has
+// started and calls drop(worker, item) for each, so the owner can settle
+// them. Items already running finish as usual. Abort does not wait; call
+// [Group.Wait]. Calling Abort after Close takes back what is still queued.
+func (g *Group[T]) Abort(drop func(worker int, v T)) {
+	for i := range g.slots {
+		s := &g.slots[i]
+		s.mu.Lock()
+		s.closing = true
+		taken := s.over.drain()
+		if !s.chClosed {
+			close(s.ch)
+			s.chClosed = true
+		}
+		for v := range s.ch {
+			taken = append(taken, v)
+			if g.overflow {
+				s.handed--
+			}
+		}
+		s.mu.Unlock()
+		for _, v := range taken {
+			g.loads.Finish(i)
+			drop(i, v)
+		}
+	}
+}
+
+// Wait blocks until every worker goroutine has exited: after Close, once all
+// items are handled; after Abort, once running items return.
+func (g *Group[T]) Wait() { g.wg.Wait() }
