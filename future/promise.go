@@ -19,8 +19,9 @@ var ErrSettled = errors.New("future: settled")
 // report false, so a producer racing a [Future.Cancel] needs no extra
 // locking.
 //
-// A Promise is a small value, safe to copy and to use from any goroutine.
-// Its zero value is not usable; get one from [New].
+// A Promise is a small value, one pointer, safe to copy and to use from any
+// goroutine; it costs nothing beyond its future (see [Future]). Its zero
+// value is not usable; get one from [New].
 type Promise[T any] struct {
 	f *Future[T]
 }

@@ -17,19 +17,15 @@ import (
 type workCtx struct {
 	parent context.Context
 
-	mu     sync.Mutex
+	mu     sync.Mutex    // also guards the enclosing Future
 	err    error         // context.Canceled or context.DeadlineExceeded once done
 	cause  error         // what cancelled it
 	done   chan struct{} // made on first Done call
 	unlink func() bool   // stops the parent's AfterFunc, once linked
-	afters []afterEntry  // AfterFunc registrations of derived contexts
-	nextID uint64
+	afters []*afterEntry // AfterFunc registrations of derived contexts
 }
 
-type afterEntry struct {
-	id uint64
-	f  func()
-}
+type afterEntry struct{ f func() }
 
 var _ context.Context = (*workCtx)(nil)
 
@@ -52,7 +48,11 @@ func (w *workCtx) Done() <-chan struct{} {
 	var finish func()
 	if w.done == nil {
 		w.done = make(chan struct{})
-		finish = w.linkLocked()
+		if w.err != nil {
+			close(w.done)
+		} else {
+			finish = w.linkLocked()
+		}
 	}
 	done := w.done
 	w.mu.Unlock()
@@ -98,15 +98,14 @@ func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	w.nextID++
-	id := w.nextID
-	w.afters = append(w.afters, afterEntry{id: id, f: f})
+	entry := &afterEntry{f: f}
+	w.afters = append(w.afters, entry)
 	w.mu.Unlock()
 	return func() bool {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		for i, e := range w.afters {
-			if e.id == id {
+			if e == entry {
 				w.afters = append(w.afters[:i], w.afters[i+1:]...)
 				return true
 			}

@@ -1,0 +1,97 @@
+// Package future provides [Future], a value of type T or an error that
+// becomes known later, the [Promise] that settles it, and ways to wait on
+// many at once: [All], [AllSettled], [AsCompleted], [Completed], [Wait] and
+// [First]. Pools hand back futures from Submit; [Go] makes one from a
+// function.
+//
+// # Settling
+//
+// A future settles exactly once: with a value, with an error, or cancelled.
+// [Promise.Resolve], [Promise.Reject], [Promise.Settle], [Future.Cancel] and
+// the end of the work started by [Go] or [Promise.Run] all race to settle it;
+// the first wins and every later attempt does nothing and reports false.
+// Once settled, a future never changes, and every waiter and callback sees
+// the same value and error.
+//
+// # Waiting
+//
+// Completion is a closed channel, [Future.Done]; nothing in this package
+// polls. [Future.Wait] blocks until the future settles. [Future.Await] also
+// gives up when its ctx is done, and then returns context.Cause(ctx) and
+// leaves the future untouched: giving up waiting is not cancelling, since
+// the future may have other waiters. [Future.TryResult] and
+// [Future.Settled] never block. Whenever an outcome is already in hand it
+// wins over a done ctx, here and in every gathering function.
+//
+// # Cancelling
+//
+// Cancellation is cooperative. [Future.Cancel] settles a pending future at
+// once with [ErrCancelled] (which matches context.Canceled), releasing its
+// waiters, and cancels the work's context ([Promise.Context]) so the work can
+// stop early; what the work returns afterwards is dropped. On a future that
+// has already settled, Cancel does nothing and returns false. The work's
+// context is also done when the ctx given to [New] or [Go] is done, and
+// once the future settles, so whatever the work derived from it (a
+// context.WithTimeout, say) is released. Deriving from it starts no
+// goroutine, and a derived context is done by the time Cancel returns.
+//
+// # Callbacks
+//
+// [Future.OnSettled] runs a function with the outcome: at once if the future
+// has settled, otherwise in the goroutine that settles it, after its waiters
+// are released, in the order registered. Callbacks must be quick and must
+// not block. A callback that panics does not stop the others from running;
+// the panic then goes on in the settling goroutine. [Then] chains a
+// function onto a future this way.
+//
+// # Panics and Goexit
+//
+// A panic in the function run by [Go], [Promise.Run] or [Then] settles its
+// future with a [*PanicError], which keeps the value and the stack and
+// unwraps to the value if that is an error; the panic does not go on. A
+// function that calls runtime.Goexit (t.FailNow does) settles its future with
+// [ErrGoexit] and the goroutine goes on exiting. The hand-off is made in a
+// deferred call, so neither ever leaves a waiter blocked.
+//
+// # Gathering
+//
+// [All] returns every value in input order and fails on the first error,
+// cancelling the rest. [AllSettled] returns every [Result]. [AsCompleted]
+// (an iterator) and [Completed] (a channel) deliver each future's index and
+// result in the order they settle. [Wait] splits futures into done and
+// pending once [AllCompleted], [FirstCompleted] or [FirstError] holds.
+// [First] returns the first success and cancels the rest. If their ctx ends
+// first they report context.Cause(ctx) and leave the futures untouched,
+// cancelling nothing. None of them starts a goroutine per future, or at all:
+// each puts a callback on every pending future that pushes into a buffer
+// with room for all of them, so nothing ever waits to deliver and nothing
+// leaks when a caller stops listening.
+//
+// # Bad input
+//
+// A nil ctx, a nil function, a nil future in a list, a nil error given to
+// [Failed] or [Promise.Reject], and a [ReturnWhen] other than the constants
+// are programmer errors: they panic at the call with a message that starts
+// "future: ". An empty list is fine: [All] and [AllSettled] return an empty
+// slice and nil, [Wait] returns nil slices and nil, [AsCompleted] yields
+// nothing, [Completed] returns a closed channel, and [First] returns an
+// error, as there is nothing to succeed.
+//
+// # Costs
+//
+// Medians of `go test -run='^$' -bench=. -count=5 ./future` on a loaded
+// 2-core machine (go1.26.8; noisy, read them as ratios):
+//
+//   - BenchmarkNewResolveAwait: making, resolving and awaiting a future in
+//     one goroutine, 143 ns and 1 allocation (160 bytes).
+//   - BenchmarkAwaitSettled: awaiting a settled future, 3.7 ns, no
+//     allocation.
+//   - BenchmarkGo: [Go] with a no-op and awaiting it, 783 ns and 2
+//     allocations; the goroutine and its wake-up are most of it.
+//   - BenchmarkAll: gathering settled futures costs 144 ns per
+//     future at n=1024 (4 allocations per call); gathering n=16 fresh [Go]
+//     tasks costs 969 ns per future, all in.
+//
+// Doing nothing with the work's context costs nothing: it lives inside the
+// future and builds its channel only when asked for Done.
+package future
