@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/stage"
 )
 
@@ -28,6 +29,8 @@ type Option func(*Options)
 //	Validator      none
 //	MaxPending     0: no cap on tasks submitted and not yet finished
 //	PendingPolicy  Block
+//	Limit          none
+//	Observer       none
 //	Name           ""
 type Options struct {
 	MaxWorkers    int
@@ -40,6 +43,8 @@ type Options struct {
 	Validator     any // func(Out) error for the pool's Out; checked by New
 	MaxPending    int
 	PendingPolicy PendingPolicy
+	Limit         limiter.Acquirer
+	Observer      Observer
 	Name          string
 
 	errs []error
@@ -179,6 +184,21 @@ func WithMaxPending(n int, policy PendingPolicy) Option {
 	}
 }
 
+// WithLimit makes every attempt of every task acquire l first (waiting, on
+// the worker, until l grants it or the task's context is done) and release
+// it when the attempt ends, however it ends. The task reaches its lease with
+// limiter.FromContext(ctx) to report actual usage. One limit value passed to
+// several pools and stages is one budget shared by all of them; combine
+// several limits into a limiter.Set to acquire them all at once.
+func WithLimit(l limiter.Acquirer) Option {
+	return func(o *Options) {
+		if l == nil {
+			o.fail("WithLimit(nil): want a limit")
+		}
+		o.Limit = l
+	}
+}
+
 // WithName names the pool in errors and metrics.
 func WithName(name string) Option {
 	return func(o *Options) { o.Name = name }
@@ -187,7 +207,7 @@ func WithName(name string) Option {
 // Policy returns the per-task policy the options describe, for results of
 // type Out. It fails if a validator for another type was given.
 func Policy[Out any](o Options) (stage.Policy[Out], error) {
-	p := stage.Policy[Out]{Timeout: o.Timeout, Retry: o.Retry}
+	p := stage.Policy[Out]{Timeout: o.Timeout, Retry: o.Retry, Limit: o.Limit}
 	if o.Validator != nil {
 		fn, ok := o.Validator.(func(Out) error)
 		if !ok {

@@ -2,8 +2,12 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
@@ -28,8 +32,14 @@ type Pool[In, Out any] struct {
 	g        *stage.Group[task[In, Out]]
 	strategy balance.Strategy
 	keyed    balance.KeyedStrategy
-	pending  chan struct{} // holds a token per pending task, if capped
+	pending  chan struct{} // holds a token per unsettled task, if capped
+	free     func(Out, error)
 	stopped  atomic.Bool
+	stopping chan struct{} // closed once intake stops
+	halt     sync.Once
+	teardown func() error // closes the workers' states, if they are io.Closers
+	closed   sync.Once
+	closeErr error
 	aborted  atomic.Bool
 	workers  []workerState[Out]
 
@@ -40,6 +50,7 @@ type Pool[In, Out any] struct {
 type task[In, Out any] struct {
 	p  future.Promise[Out]
 	in In
+	at time.Time // when submitted; set only for an Observer
 }
 
 // workerState is what the pool keeps per worker, on its own cache lines.
@@ -74,10 +85,15 @@ func New[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...
 // a method expression fits: given func (c *Counter) Add(ctx
 // context.Context, n int) (int, error), pass (*Counter).Add.
 //
-// If newWorker fails for any worker, NewStateful returns that error (naming
-// the worker) and starts nothing. A task that panics leaves its worker's W
-// in place: the worker goes on with the same W. ctx bounds the
-// construction only.
+// If newWorker fails for any worker, or ctx ends during construction,
+// NewStateful returns that error (naming the worker) and starts nothing; the
+// states already made are closed if W is an io.Closer. A task that panics
+// leaves its worker's W in place: the worker goes on with the same W. ctx
+// bounds the construction only.
+//
+// If W is an io.Closer, the pool closes every W once its workers have
+// exited, at the end of [Pool.Stop] or [Pool.Cancel]; Stop returns the
+// errors Close returned.
 func NewStateful[W, In, Out any](ctx context.Context, newWorker func(ctx context.Context, id int) (W, error), fn func(w W, ctx context.Context, in In) (Out, error), opts ...Option) (*Pool[In, Out], error) {
 	if newWorker == nil {
 		return nil, fmt.Errorf("pool: NewStateful with nil worker constructor")
@@ -89,14 +105,42 @@ func NewStateful[W, In, Out any](ctx context.Context, newWorker func(ctx context
 	if err != nil {
 		return nil, err
 	}
-	states := make([]W, o.MaxWorkers)
-	for i := range states {
-		if states[i], err = newWorker(ctx, i); err != nil {
-			return nil, fmt.Errorf("pool: worker %d: %w", i, err)
+	// Check the validator's type before building any W: bad options must
+	// not cost the user worker states they never get to use.
+	if _, err := Policy[Out](o); err != nil {
+		return nil, err
+	}
+	states := make([]W, 0, o.MaxWorkers)
+	for i := range o.MaxWorkers {
+		if err := context.Cause(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(states))
 		}
+		w, err := newWorker(ctx, i)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(states))
+		}
+		states = append(states, w)
 	}
 	call := func(ctx context.Context, w int, in In) (Out, error) { return fn(states[w], ctx, in) }
-	return start(o, call)
+	p, err := start(o, call)
+	if err != nil {
+		return nil, errors.Join(err, closeAll(states))
+	}
+	p.teardown = func() error { return closeAll(states) }
+	return p, nil
+}
+
+// closeAll closes the states that are io.Closers and joins their errors.
+func closeAll[W any](states []W) error {
+	var errs []error
+	for i, w := range states {
+		if c, ok := any(w).(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("pool: closing worker %d: %w", i, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func start[In, Out any](o Options, call func(ctx context.Context, worker int, in In) (Out, error)) (*Pool[In, Out], error) {
@@ -111,10 +155,12 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 		call:     call,
 		strategy: o.Strategy,
 		workers:  make([]workerState[Out], o.MaxWorkers),
+		stopping: make(chan struct{}),
 	}
 	p.keyed, _ = o.Strategy.(balance.KeyedStrategy)
 	if o.MaxPending > 0 {
 		p.pending = make(chan struct{}, o.MaxPending)
+		p.free = func(Out, error) { <-p.pending }
 	}
 	gopts := []stage.GroupOption{stage.WithOverflow()}
 	if o.OnDemand {
@@ -123,6 +169,9 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 	p.g = stage.NewGroup(o.MaxWorkers, o.MaxQueued, p.handle, gopts...)
 	return p, nil
 }
+
+// Name returns the pool's name, as given to [WithName].
+func (p *Pool[In, Out]) Name() string { return p.opts.Name }
 
 // Workers returns the number of workers.
 func (p *Pool[In, Out]) Workers() int { return len(p.workers) }

@@ -1,6 +1,8 @@
 package pool
 
 import (
+	"time"
+
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -12,7 +14,6 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	ws := &p.workers[w]
 	if t.p.Settled() { // cancelled while it waited
 		ws.cancelled.Add(1)
-		p.release()
 		return
 	}
 	f := t.p.Future()
@@ -21,11 +22,15 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	if p.aborted.Load() {
 		f.Cancel()
 	}
+	var started time.Time
+	if obs := p.opts.Observer; obs != nil {
+		started = time.Now()
+		obs.TaskStarted(p.opts.Name, w, started.Sub(t.at))
+	}
 	returned := false
 	defer func() {
 		ws.current.Store(nil)
 		ws.running.Add(-1)
-		p.release()
 		if returned {
 			return
 		}
@@ -34,7 +39,7 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 		if r := recover(); r != nil {
 			err = future.NewPanicError(r)
 		}
-		p.settle(ws, t.p, zero, err)
+		p.settle(w, t.p, zero, err, started)
 	}()
 	ctx := t.p.Context()
 	var v Out
@@ -45,23 +50,25 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 		v, err = stage.Run(ctx, &p.policy, p.call, w, t.in)
 	}
 	returned = true
-	p.settle(ws, t.p, v, err)
+	p.settle(w, t.p, v, err, started)
 }
 
-func (p *Pool[In, Out]) settle(ws *workerState[Out], pr future.Promise[Out], v Out, err error) {
+// settle settles a started task's future, counts its outcome and reports
+// it to the observer.
+func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, started time.Time) {
+	ws := &p.workers[w]
+	outcome := Succeeded
 	switch {
 	case !pr.Settle(v, err):
+		outcome = Cancelled
 		ws.cancelled.Add(1)
 	case err != nil:
+		outcome = Failed
 		ws.failed.Add(1)
 	default:
 		ws.succeeded.Add(1)
 	}
-}
-
-// release gives back a pending-task token, if the pool counts them.
-func (p *Pool[In, Out]) release() {
-	if p.pending != nil {
-		<-p.pending
+	if obs := p.opts.Observer; obs != nil {
+		obs.TaskFinished(p.opts.Name, w, time.Since(started), outcome)
 	}
 }

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"errors"
 )
 
 // Stop stops intake and waits, until ctx is done, for every accepted task
@@ -9,11 +10,14 @@ import (
 // exited. If ctx is done first, Stop takes the cancel path ([Pool.Cancel]):
 // queued tasks are settled with an error matching [ErrStopped] and
 // context.Canceled, running tasks are cancelled (their futures settle with
-// future.ErrCancelled, which matches context.Canceled); Stop then waits for the running calls to return
-// and returns ctx's cause. Stop may be called more than once and together
-// with Cancel.
+// future.ErrCancelled, which matches context.Canceled); Stop then waits
+// for the running calls to return and returns ctx's cause. Stop may be called more than once and together
+// with Cancel. A nil ctx panics.
 func (p *Pool[In, Out]) Stop(ctx context.Context) error {
-	p.stopped.Store(true)
+	if ctx == nil {
+		panic("pool: Stop with nil context")
+	}
+	p.stopIntake()
 	p.g.Close()
 	done := make(chan struct{})
 	go func() {
@@ -22,23 +26,50 @@ func (p *Pool[In, Out]) Stop(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
+		return p.closeStates()
 	case <-ctx.Done():
-		p.abort()
-		<-done
-		return context.Cause(ctx)
 	}
+	select {
+	case <-done: // drained just as ctx ended: that is a clean stop
+		return p.closeStates()
+	default:
+	}
+	p.abort()
+	<-done
+	return errors.Join(context.Cause(ctx), p.closeStates())
 }
 
 // Cancel stops the pool at once: intake stops, every task not finished is
 // settled with an error matching context.Canceled (queued ones also match
-// [ErrStopped]), and the running ones have their contexts cancelled. Cancel returns once every
-// worker has exited, that is once the running calls have returned: work
-// that ignores its context delays it.
+// [ErrStopped]), and the running ones have their contexts cancelled. Cancel
+// returns once every worker has exited, that is once the running calls
+// have returned: work that ignores its context delays it. Errors from
+// closing stateful workers are dropped; Stop returns them.
 func (p *Pool[In, Out]) Cancel() {
-	p.stopped.Store(true)
+	p.stopIntake()
 	p.abort()
 	p.g.Wait()
+	p.closeStates()
+}
+
+// stopIntake makes Submit refuse new tasks and wakes the ones blocked on a
+// full pool.
+func (p *Pool[In, Out]) stopIntake() {
+	p.halt.Do(func() {
+		p.stopped.Store(true)
+		close(p.stopping)
+	})
+}
+
+// closeStates closes the workers' states once, and returns what the first
+// call got.
+func (p *Pool[In, Out]) closeStates() error {
+	p.closed.Do(func() {
+		if p.teardown != nil {
+			p.closeErr = p.teardown()
+		}
+	})
+	return p.closeErr
 }
 
 func (p *Pool[In, Out]) abort() {
@@ -46,7 +77,6 @@ func (p *Pool[In, Out]) abort() {
 	p.g.Abort(func(w int, t task[In, Out]) {
 		t.p.Reject(errCancelledByStop) // fails if the caller cancelled it first
 		p.workers[w].cancelled.Add(1)
-		p.release()
 	})
 	for i := range p.workers {
 		if f := p.workers[i].current.Load(); f != nil {

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"time"
 
 	"github.com/sluice-go/sluice/future"
 )
@@ -41,19 +42,25 @@ func (p *Pool[In, Out]) submit(ctx context.Context, in In, key uint64, hasKey bo
 		}
 	}
 	f, pr := future.New[Out](ctx)
+	if p.free != nil {
+		f.OnSettled(p.free) // the token goes back as soon as the task settles
+	}
 	var w int
 	if hasKey && p.keyed != nil {
 		w = p.keyed.PickKey(p.g.Loads(), key)
 	} else {
 		w = p.strategy.Pick(p.g.Loads())
 	}
-	if err := p.g.Enqueue(w, task[In, Out]{p: pr, in: in}); err != nil {
-		p.release()
-		p.dropped.Add(1)
-		pr.Reject(ErrStopped)
-		return f
+	t := task[In, Out]{p: pr, in: in}
+	if p.opts.Observer != nil {
+		t.at = time.Now()
 	}
 	p.submitted.Add(1)
+	if err := p.g.Enqueue(w, t); err != nil {
+		p.submitted.Add(^uint64(0))
+		p.dropped.Add(1)
+		pr.Reject(ErrStopped)
+	}
 	return f
 }
 
@@ -72,6 +79,8 @@ func (p *Pool[In, Out]) reserve(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
+	case <-p.stopping:
+		return ErrStopped
 	}
 }
 

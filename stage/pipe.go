@@ -47,13 +47,14 @@ func (c *Config[In]) fill() {
 }
 
 // Capacity returns the most items a Map stage with this config holds at
-// once, for chunks of size items: waiting for or held by workers, waiting to
-// be put back in order, and in the output channel.
+// once, for chunks of size items: the chunk being placed on a worker,
+// chunks waiting for or held by workers, results waiting to be put back in
+// order and the one being put back, and the output channel.
 func (c Config[In]) Capacity(size int) int {
 	c.fill()
-	chunks := c.Workers*(c.Queue+1) + c.Buffer
+	chunks := 1 + c.Workers*(c.Queue+1) + c.Buffer
 	if c.Ordered {
-		chunks += c.Workers * c.Queue
+		chunks += c.Workers*c.Queue + 1
 	}
 	return chunks * size
 }
@@ -175,13 +176,25 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[[]T], strategy b
 }
 
 // mergeOrdered forwards result chunks to out in the sequence order gives.
+// It stops as soon as it sees done: a worker that skipped a chunk saw done
+// before merge got that chunk's empty result, so checking before each send
+// keeps what comes out a gapless prefix of the full output.
 func mergeOrdered[T any](done <-chan struct{}, order <-chan int, outs []chan []T, out *Chunks[T]) {
 	defer out.Close()
 	for w := range order {
 		c, ok := receive(done, outs[w])
-		if !ok || !out.Send(done, c) {
+		if !ok || isDone(done) || !out.Send(done, c) {
 			return
 		}
+	}
+}
+
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
 

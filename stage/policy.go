@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/limiter"
 )
 
 // Policy is how every task of a pool or a flow stage runs: a timeout per
@@ -27,6 +28,11 @@ type Policy[Out any] struct {
 	// attempt fail (wrapped with [ErrInvalid]), and so retry if retries are
 	// left.
 	Validate func(Out) error
+	// Limit, if set, is acquired before each attempt and released after
+	// it, whatever the attempt did; the attempt reaches its lease with
+	// limiter.FromContext to report usage. Waiting for the limit counts
+	// against neither the timeout nor the attempts.
+	Limit limiter.Acquirer
 }
 
 // Check reports a negative timeout or a bad retry, naming it.
@@ -40,7 +46,7 @@ func (p *Policy[Out]) Check() error {
 // Plain reports whether the policy does nothing beyond calling the
 // function, so callers can skip [Run] on their hot path.
 func (p *Policy[Out]) Plain() bool {
-	return p.Timeout == 0 && p.Retry.Attempts <= 1 && p.Validate == nil
+	return p.Timeout == 0 && p.Retry.Attempts <= 1 && p.Validate == nil && p.Limit == nil
 }
 
 // Run calls fn(ctx, worker, in) as the policy says and returns the result
@@ -66,6 +72,15 @@ func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.C
 }
 
 func attempt[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In) (Out, error) {
+	if p.Limit != nil {
+		lease, err := p.Limit.Acquire(ctx)
+		if err != nil {
+			var zero Out
+			return zero, err
+		}
+		defer lease.Release()
+		ctx = limiter.NewContext(ctx, lease)
+	}
 	if p.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.Timeout)

@@ -19,15 +19,15 @@ func (g *Group[T]) serve(i int) {
 		g.start(i)
 	}()
 	if g.onDemand {
-		g.serveOnDemand(i)
+		g.serveOnDemand(i) // leaves alive itself, as it stops serving
 	} else {
 		for v := range g.slots[i].ch {
 			g.handle(i, v)
 			g.itemDone(i)
 		}
+		g.alive.Add(-1)
 	}
 	returned = true
-	g.alive.Add(-1)
 }
 
 // serveOnDemand serves worker i until its channel has been empty for the
@@ -74,6 +74,9 @@ func (g *Group[T]) serveOnDemand(i int) {
 			continue
 		}
 		s.serving = false
+		// Under the lock: a goroutine woken for this worker from now on
+		// must not be counted beside this exiting one.
+		g.alive.Add(-1)
 		s.mu.Unlock()
 		if timer != nil {
 			timer.Stop()
@@ -86,5 +89,6 @@ func (g *Group[T]) stopServing(i int) {
 	s := &g.slots[i]
 	s.mu.Lock()
 	s.serving = false
+	g.alive.Add(-1)
 	s.mu.Unlock()
 }

@@ -1,0 +1,139 @@
+package limiter
+
+import (
+	"math"
+	"math/bits"
+	"sync/atomic"
+	"time"
+)
+
+// gcraMaxRate is the highest rate GCRA accepts, in units per second, so that
+// its clock (see gcra) lasts 29 years from the limit's creation.
+const gcraMaxRate = 1e10
+
+// gcra is the generic cell rate algorithm over one atomic word: the
+// theoretical arrival time (tat) of the next unit. Taking n units at time
+// now is allowed when max(tat, now) + n*T - now <= B*T, for emission
+// interval T = period/limit and burst B; it moves tat to max(tat, now) + n*T.
+//
+// Time is counted in ticks of T/k, with k = ceil(T / 1ns): a unit costs
+// exactly k ticks, so no rounding accumulates however T divides, and a tick
+// is at most a nanosecond, so reading the clock to the tick (rounding down)
+// shifts an event by less than a nanosecond. Hence over any window of
+// length W it admits at most B + R*(W + 1ns) units.
+type gcra struct {
+	_     [64]byte // keep tat off the Limit's read-mostly cache line
+	tat   atomic.Int64
+	_     [56]byte
+	k     int64  // ticks per unit
+	burst int64  // B*k: the most tat may run ahead of now
+	num   uint64 // ticks per den nanoseconds
+	den   uint64
+	clk   *clock
+}
+
+func newGCRA(limit int64, period time.Duration, burst int64, clk *clock) (*gcra, bool) {
+	num, den := uint64(limit), uint64(period)
+	g := gcd(num, den)
+	num, den = num/g, den/g
+	k := max((den+num-1)/num, 1) // ceil(T in ns)
+	hi, lo := bits.Mul64(uint64(burst), k)
+	if hi != 0 || lo > math.MaxInt64/4 {
+		return nil, false // refilling the burst takes centuries
+	}
+	return &gcra{k: int64(k), burst: int64(lo), num: num * k, den: den, clk: clk}, true
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// ticks converts nanoseconds since the epoch to ticks, rounding down.
+func (g *gcra) ticks(ns int64) int64 {
+	if ns <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(ns), g.num)
+	if hi >= g.den {
+		return math.MaxInt64 / 2
+	}
+	q, _ := bits.Div64(hi, lo, g.den)
+	return int64(min(q, math.MaxInt64/2))
+}
+
+// nanos is the first nanosecond at which ticks reaches t.
+func (g *gcra) nanos(t int64) int64 {
+	if t <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(t), g.den)
+	if hi >= g.num {
+		return math.MaxInt64
+	}
+	q, r := bits.Div64(hi, lo, g.num)
+	if r != 0 {
+		q++
+	}
+	return int64(min(q, math.MaxInt64))
+}
+
+// cost is n units in ticks, saturating so that a huge charge cannot wrap.
+func (g *gcra) cost(n int64) int64 {
+	if n > math.MaxInt64/4/g.k {
+		return math.MaxInt64 / 4
+	}
+	return n * g.k
+}
+
+func (g *gcra) take(n int64) (int64, bool) {
+	now := g.ticks(g.clk.now())
+	c := n * g.k
+	for {
+		tat := g.tat.Load()
+		next := max(tat, now) + c
+		if next-now > g.burst {
+			return 0, false
+		}
+		if g.tat.CompareAndSwap(tat, next) {
+			return 0, true
+		}
+	}
+}
+
+// untake moves tat back by n units. If tat was behind now before the take,
+// it lands on now, which admits exactly what the older tat did.
+func (g *gcra) untake(n, _ int64) { g.tat.Add(-n * g.k) }
+
+func (g *gcra) delay(n int64) (time.Duration, bool) {
+	ns := g.clk.now()
+	due := g.tat.Load() + n*g.k - g.burst // first tick at which n fit
+	if due <= g.ticks(ns) {
+		return 0, true
+	}
+	return time.Duration(g.nanos(due) - ns), true
+}
+
+func (g *gcra) adjust(delta, _ int64) bool {
+	if delta < 0 {
+		g.tat.Add(-g.cost(-delta))
+		return true
+	}
+	c := g.cost(delta)
+	now := g.ticks(g.clk.now())
+	for {
+		tat := g.tat.Load()
+		if g.tat.CompareAndSwap(tat, min(max(tat, now)+c, math.MaxInt64/2)) {
+			return false
+		}
+	}
+}
+
+func (g *gcra) release(int64) bool { return false }
+
+func (g *gcra) available() int64 {
+	backlog := max(g.tat.Load()-g.ticks(g.clk.now()), 0)
+	return max(g.burst-backlog, 0) / g.k
+}

@@ -1,0 +1,203 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/stage"
+)
+
+// CPUWorker is the seed page's worker class: each pool worker has one.
+type CPUWorker struct{ calls int }
+
+func newCPUWorker(context.Context, int) (*CPUWorker, error) { return &CPUWorker{}, nil }
+
+// Compute squares x. Calls on one CPUWorker never overlap, so it needs no
+// lock for calls.
+func (w *CPUWorker) Compute(_ context.Context, x int) (int, error) {
+	w.calls++
+	return x * x, nil
+}
+
+// The seed page's example: a pool of 4 stateful workers, 100 tasks spread
+// over them, the results gathered in order.
+func Example() {
+	ctx := context.Background()
+	p, err := pool.NewStateful(ctx, newCPUWorker, (*CPUWorker).Compute, pool.WithMaxWorkers(4))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	futures := make([]*future.Future[int], 100)
+	for i := range futures {
+		futures[i] = p.Submit(ctx, i) // returns at once
+	}
+	results, err := future.All(ctx, futures...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sum := 0
+	for _, r := range results {
+		sum += r
+	}
+	fmt.Println(results[:5], results[99])
+	fmt.Println("sum:", sum)
+	fmt.Println(p.Stop(ctx))
+	// Output:
+	// [0 1 4 9 16] 9801
+	// sum: 328350
+	// <nil>
+}
+
+// A function pool: workers without state, like the seed page's @task.
+func ExampleNew() {
+	ctx := context.Background()
+	p, err := pool.New(func(_ context.Context, s string) (string, error) {
+		return strings.ToUpper(s), nil
+	}, pool.WithMaxWorkers(2))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Stop(ctx)
+
+	f := p.Submit(ctx, "hello")
+	v, err := f.Await(ctx)
+	fmt.Println(v, err)
+
+	v, err = p.Call(ctx, "pool")
+	fmt.Println(v, err)
+	// Output:
+	// HELLO <nil>
+	// POOL <nil>
+}
+
+// Map runs a slice through the pool and returns the results in the order
+// of the inputs, or the first error.
+func ExamplePool_Map() {
+	ctx := context.Background()
+	p, err := pool.New(func(_ context.Context, n int) (int, error) {
+		if n < 0 {
+			return 0, errors.New("negative input")
+		}
+		return n * 10, nil
+	}, pool.WithMaxWorkers(3))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Stop(ctx)
+
+	fmt.Println(p.Map(ctx, []int{1, 2, 3, 4, 5}))
+	fmt.Println(p.Map(ctx, []int{1, -2, 3}))
+	// Output:
+	// [10 20 30 40 50] <nil>
+	// [] negative input
+}
+
+// Counter is a worker's state: a running total.
+type Counter struct{ total int }
+
+// Add adds n to the total and returns it.
+func (c *Counter) Add(_ context.Context, n int) (int, error) {
+	c.total += n
+	return c.total, nil
+}
+
+// A stateful pool whose task is a method, passed as a method expression.
+// Round robin gives task k to worker k mod 3, so each worker's total is
+// known.
+func ExampleNewStateful() {
+	ctx := context.Background()
+	var counters []*Counter
+	newCounter := func(context.Context, int) (*Counter, error) {
+		c := &Counter{}
+		counters = append(counters, c)
+		return c, nil
+	}
+	p, err := pool.NewStateful(ctx, newCounter, (*Counter).Add, pool.WithMaxWorkers(3))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for n := 1; n <= 9; n++ {
+		p.Submit(ctx, n)
+	}
+	if err := p.Stop(ctx); err != nil { // Stop drains: every task runs
+		fmt.Println(err)
+		return
+	}
+	for i, c := range counters {
+		fmt.Printf("worker %d: %d\n", i, c.total)
+	}
+	// Output:
+	// worker 0: 12
+	// worker 1: 15
+	// worker 2: 18
+}
+
+// SubmitKey with key affinity runs all tasks of one key on one worker, in
+// the order they were submitted.
+func ExamplePool_SubmitKey() {
+	ctx := context.Background()
+	newLog := func(context.Context, int) (*[]string, error) { return new([]string), nil }
+	appendTo := func(log *[]string, _ context.Context, s string) ([]string, error) {
+		*log = append(*log, s)
+		return *log, nil
+	}
+	p, err := pool.NewStateful(ctx, newLog, appendTo,
+		pool.WithMaxWorkers(4), pool.WithStrategy(balance.KeyAffinity(balance.RoundRobin())))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Stop(ctx)
+
+	user := balance.KeyOf("ada")
+	var last *future.Future[[]string]
+	for _, s := range []string{"login", "view", "buy", "logout"} {
+		last = p.SubmitKey(ctx, user, s)
+	}
+	log, err := last.Await(ctx)
+	fmt.Println(log, err)
+	// Output: [login view buy logout] <nil>
+}
+
+// WithRetry tries a failing task again on the same worker.
+func ExampleWithRetry() {
+	ctx := context.Background()
+	tries := 0
+	flaky := func(context.Context, string) (string, error) {
+		tries++ // one worker: calls never overlap
+		if tries < 3 {
+			return "", errors.New("unavailable")
+		}
+		return "ok", nil
+	}
+	p, err := pool.New(flaky, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+		Attempts: 5,
+		Backoff:  stage.Backoff{Kind: stage.Exponential, Base: time.Millisecond},
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Stop(ctx)
+	v, err := p.Call(ctx, "request")
+	fmt.Println(v, err, "after", tries, "tries")
+	// Output: ok <nil> after 3 tries
+}
+
+// Bad options are refused with an error that names them.
+func ExampleNew_badOption() {
+	_, err := pool.New(func(_ context.Context, x int) (int, error) { return x, nil }, pool.WithMaxQueued(0))
+	fmt.Println(err)
+	// Output: pool: WithMaxQueued(0): want at least 1
+}

@@ -1,0 +1,59 @@
+package pool
+
+import (
+	"fmt"
+	"time"
+)
+
+// Outcome is how a task ended.
+type Outcome int
+
+const (
+	// Succeeded: the task returned a nil error.
+	Succeeded Outcome = iota
+	// Failed: the task returned an error, panicked or called runtime.Goexit.
+	Failed
+	// Cancelled: the task's future was cancelled (by its caller or a stop)
+	// before the task could settle it.
+	Cancelled
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Succeeded:
+		return "succeeded"
+	case Failed:
+		return "failed"
+	case Cancelled:
+		return "cancelled"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Observer hears of every task a pool runs, for latency metrics: how long it
+// waited in the queues and how long it ran. Counts need no observer: see
+// [Pool.Stats]. Pools call an Observer from their workers, so its methods
+// must be quick, safe for concurrent use, and must not call back into the
+// pool. One Observer may serve many pools; the pool's name ([WithName])
+// tells them apart.
+//
+// A pool with an observer reads the clock three times per task (about 60
+// ns in all); a pool without one does not read it at all.
+type Observer interface {
+	// TaskStarted is called when worker starts a task that waited since
+	// Submit.
+	TaskStarted(pool string, worker int, waited time.Duration)
+	// TaskFinished is called when a started task ends, after it ran for
+	// ran, with its outcome.
+	TaskFinished(pool string, worker int, ran time.Duration, outcome Outcome)
+}
+
+// WithObserver makes the pool report every task to obs.
+func WithObserver(obs Observer) Option {
+	return func(o *Options) {
+		if obs == nil {
+			o.fail("WithObserver(nil): want an observer")
+		}
+		o.Observer = obs
+	}
+}

@@ -1,0 +1,152 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/stage"
+)
+
+func TestNewOptionsDefaults(t *testing.T) {
+	o, err := pool.NewOptions()
+	require.NoError(t, err)
+	assert.Equal(t, runtime.GOMAXPROCS(0), o.MaxWorkers)
+	assert.Equal(t, 16, o.MaxQueued)
+	assert.Equal(t, "round-robin", fmt.Sprint(o.Strategy))
+	assert.False(t, o.OnDemand)
+	assert.Zero(t, o.Linger)
+	assert.Zero(t, o.Timeout)
+	assert.Zero(t, o.Retry.Attempts)
+	assert.Nil(t, o.Validator)
+	assert.Zero(t, o.MaxPending)
+	assert.Equal(t, pool.Block, o.PendingPolicy)
+	assert.Empty(t, o.Name)
+
+	o, err = pool.NewOptions(pool.WithOnDemand(time.Second))
+	require.NoError(t, err)
+	assert.True(t, o.OnDemand)
+	assert.Equal(t, time.Second, o.Linger)
+	assert.Equal(t, "random", fmt.Sprint(o.Strategy), "on-demand pools default to random")
+
+	o, err = pool.NewOptions(pool.WithStrategy(balance.LeastActive()), pool.WithOnDemand(0))
+	require.NoError(t, err)
+	assert.Equal(t, "least-active", fmt.Sprint(o.Strategy), "a chosen strategy stays")
+}
+
+func TestNewOptionsLaterOverridesEarlier(t *testing.T) {
+	o, err := pool.NewOptions(
+		pool.WithMaxWorkers(2), pool.WithMaxWorkers(5),
+		pool.WithMaxQueued(3), pool.WithMaxQueued(1),
+		pool.WithTimeout(time.Second), pool.WithTimeout(0),
+		pool.WithMaxPending(4, pool.Block), pool.WithMaxPending(8, pool.Fail),
+		pool.WithName("a"), pool.WithName("b"),
+	)
+	require.NoError(t, err)
+	assert.Equal(t, 5, o.MaxWorkers)
+	assert.Equal(t, 1, o.MaxQueued)
+	assert.Zero(t, o.Timeout)
+	assert.Equal(t, 8, o.MaxPending)
+	assert.Equal(t, pool.Fail, o.PendingPolicy)
+	assert.Equal(t, "b", o.Name)
+}
+
+func TestPolicyFromOptions(t *testing.T) {
+	r := stage.Retry{Attempts: 3, Backoff: stage.Backoff{Kind: stage.Linear, Base: time.Millisecond}}
+	o, err := pool.NewOptions(pool.WithTimeout(time.Second), pool.WithRetry(r),
+		pool.WithValidator(func(int) error { return errBoom }))
+	require.NoError(t, err)
+	p, err := pool.Policy[int](o)
+	require.NoError(t, err)
+	assert.Equal(t, time.Second, p.Timeout)
+	assert.Equal(t, 3, p.Retry.Attempts)
+	assert.Equal(t, r.Backoff, p.Retry.Backoff)
+	require.NotNil(t, p.Validate)
+	assert.ErrorIs(t, p.Validate(1), errBoom)
+
+	_, err = pool.Policy[string](o)
+	require.EqualError(t, err, "pool: WithValidator takes func(int) error, but results are string")
+}
+
+// badOptions are options every constructor must refuse, each with the
+// words its error must contain: the option and the value.
+var badOptions = []struct {
+	name string
+	opt  pool.Option
+	want []string
+}{
+	{"max workers 0", pool.WithMaxWorkers(0), []string{"WithMaxWorkers", "(0)"}},
+	{"max workers negative", pool.WithMaxWorkers(-3), []string{"WithMaxWorkers", "(-3)"}},
+	{"max queued 0", pool.WithMaxQueued(0), []string{"WithMaxQueued", "(0)"}},
+	{"negative timeout", pool.WithTimeout(-1), []string{"WithTimeout", "-1ns"}},
+	{"negative linger", pool.WithOnDemand(-1), []string{"WithOnDemand", "-1ns"}},
+	{"negative attempts", pool.WithRetry(stage.Retry{Attempts: -1}), []string{"WithRetry", "attempts", "-1"}},
+	{"negative backoff base", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Base: -time.Millisecond}}), []string{"WithRetry", "base", "-1ms"}},
+	{"negative backoff max", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Max: -time.Second}}), []string{"WithRetry", "max", "-1s"}},
+	{"unknown backoff kind", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Kind: 9}}), []string{"WithRetry", "kind", "9"}},
+	{"max pending 0", pool.WithMaxPending(0, pool.Block), []string{"WithMaxPending", "(0)"}},
+	{"unknown pending policy", pool.WithMaxPending(1, pool.PendingPolicy(7)), []string{"WithMaxPending", "policy", "7"}},
+	{"nil strategy", pool.WithStrategy(nil), []string{"WithStrategy", "nil"}},
+	{"nil validator", pool.WithValidator[int](nil), []string{"WithValidator", "nil"}},
+	{"validator for another type", pool.WithValidator(func(string) error { return nil }), []string{"WithValidator", "func(string) error", "int"}},
+	{"nil option", nil, []string{"nil Option"}},
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, tc := range badOptions {
+		t.Run(tc.name, func(t *testing.T) {
+			check := func(err error) {
+				t.Helper()
+				require.Error(t, err)
+				msg := err.Error()
+				assert.True(t, strings.HasPrefix(msg, "pool: "), "%q lacks the package prefix", msg)
+				for _, w := range tc.want {
+					assert.Contains(t, msg, w)
+				}
+			}
+			// A good option after a bad one does not hide it.
+			opts := []pool.Option{pool.WithMaxWorkers(2), tc.opt, pool.WithMaxWorkers(2)}
+
+			p, err := pool.New(double, opts...)
+			check(err)
+			assert.Nil(t, p)
+
+			made := 0
+			newWorker := func(context.Context, int) (*cpuWorker, error) { made++; return &cpuWorker{}, nil }
+			sp, err := pool.NewStateful(context.Background(), newWorker, (*cpuWorker).compute, opts...)
+			check(err)
+			assert.Nil(t, sp)
+			assert.Zero(t, made, "no worker state is built for bad options")
+		})
+	}
+}
+
+func TestNilFunctions(t *testing.T) {
+	p, err := pool.New[int, int](nil)
+	require.Nil(t, p)
+	require.EqualError(t, err, "pool: New with nil function")
+
+	newWorker := func(context.Context, int) (*cpuWorker, error) { return &cpuWorker{}, nil }
+	sp, err := pool.NewStateful[*cpuWorker, int, int](context.Background(), nil, (*cpuWorker).compute)
+	require.Nil(t, sp)
+	require.EqualError(t, err, "pool: NewStateful with nil worker constructor")
+
+	sp, err = pool.NewStateful[*cpuWorker, int, int](context.Background(), newWorker, nil)
+	require.Nil(t, sp)
+	require.EqualError(t, err, "pool: NewStateful with nil function")
+}
+
+func TestNewOptionsReportsTheFirstBadOption(t *testing.T) {
+	_, err := pool.NewOptions(pool.WithMaxQueued(0), pool.WithMaxWorkers(0))
+	require.EqualError(t, err, "pool: WithMaxQueued(0): want at least 1")
+	require.False(t, errors.Is(err, pool.ErrStopped))
+}

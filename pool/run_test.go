@@ -1,0 +1,401 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/stage"
+)
+
+// tally is a stateful worker that counts the tasks it ran: it shows whether
+// a worker went on with the same W.
+type tally struct{ n int }
+
+func newTally(context.Context, int) (*tally, error) { return &tally{}, nil }
+
+// step counts the task, then does what x says: -1 panics, -2 panics with
+// errBoom, -3 calls runtime.Goexit.
+func (w *tally) step(_ context.Context, x int) (int, error) {
+	w.n++
+	switch x {
+	case -1:
+		panic("bad input")
+	case -2:
+		panic(errBoom)
+	case -3:
+		runtime.Goexit()
+	}
+	return w.n, nil
+}
+
+func TestPanicSettlesWithPanicErrorAndWorkerKeepsItsState(t *testing.T) {
+	ctx := context.Background()
+	p, err := pool.NewStateful(ctx, newTally, (*tally).step, pool.WithMaxWorkers(1))
+	require.NoError(t, err)
+
+	v, err := p.Call(ctx, 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+
+	_, err = p.Call(ctx, -1)
+	pe, ok := errors.AsType[*future.PanicError](err)
+	require.True(t, ok, "want a *future.PanicError, got %v", err)
+	require.Equal(t, "bad input", pe.Value)
+	require.Contains(t, string(pe.Stack), "(*tally).step", "the stack shows where it panicked")
+
+	_, err = p.Call(ctx, -2)
+	require.ErrorIs(t, err, errBoom, "a panic with an error unwraps to it")
+
+	v, err = p.Call(ctx, 0)
+	require.NoError(t, err)
+	require.Equal(t, 4, v, "the same W serves on after the panics")
+	require.Equal(t, 1, p.Alive())
+
+	require.NoError(t, p.Stop(ctx))
+	st := p.Stats()
+	require.Equal(t, uint64(2), st.Succeeded)
+	require.Equal(t, uint64(2), st.Failed)
+}
+
+func TestGoexitSettlesWithErrGoexitAndWorkerKeepsServing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		p, err := pool.NewStateful(ctx, newTally, (*tally).step, pool.WithMaxWorkers(2))
+		require.NoError(t, err)
+		for range 2 {
+			f := p.Submit(ctx, -3)
+			_, err = f.Wait()
+			require.ErrorIs(t, err, future.ErrGoexit)
+		}
+		synctest.Wait()
+		require.Equal(t, 2, p.Alive(), "a new goroutine took over each worker")
+
+		vals, err := p.Map(ctx, []int{0, 0, 0, 0})
+		require.NoError(t, err)
+		require.Equal(t, []int{2, 2, 3, 3}, vals, "each worker goes on with its W")
+		require.NoError(t, p.Stop(ctx))
+		require.Equal(t, uint64(2), p.Stats().Failed)
+	})
+}
+
+func TestTimeoutEndsEachTaskContextAfterExactlyTheTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = 30 * time.Millisecond
+		type seen struct {
+			waited   time.Duration
+			deadline time.Duration
+			err      error
+		}
+		fn := func(ctx context.Context, fast bool) (seen, error) {
+			start := time.Now()
+			if fast {
+				return seen{}, nil
+			}
+			d, ok := ctx.Deadline()
+			if !ok {
+				return seen{}, errors.New("no deadline")
+			}
+			<-ctx.Done()
+			return seen{time.Since(start), d.Sub(start), ctx.Err()}, nil
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithTimeout(timeout))
+		require.NoError(t, err)
+		ctx := context.Background()
+
+		s, err := p.Call(ctx, false)
+		require.NoError(t, err)
+		require.Equal(t, timeout, s.waited)
+		require.Equal(t, timeout, s.deadline)
+		require.ErrorIs(t, s.err, context.DeadlineExceeded)
+
+		// The timeout is per task: a later task gets its own.
+		time.Sleep(time.Second)
+		s, err = p.Call(ctx, false)
+		require.NoError(t, err)
+		require.Equal(t, timeout, s.waited)
+
+		_, err = p.Call(ctx, true)
+		require.NoError(t, err, "a fast task is untouched")
+		require.NoError(t, p.Stop(ctx))
+	})
+}
+
+func TestNoTimeoutMeansNoDeadline(t *testing.T) {
+	fn := func(ctx context.Context, _ int) (bool, error) {
+		_, ok := ctx.Deadline()
+		return ok, nil
+	}
+	p, err := pool.New(fn, pool.WithMaxWorkers(1))
+	require.NoError(t, err)
+	has, err := p.Call(context.Background(), 0)
+	require.NoError(t, err)
+	require.False(t, has)
+	require.NoError(t, p.Stop(context.Background()))
+}
+
+var errTransient = errors.New("transient")
+
+// attempts records when each attempt of a task began, relative to the
+// first.
+type attempts struct {
+	mu    sync.Mutex
+	start time.Time
+	at    []time.Duration
+}
+
+func (a *attempts) record() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.at == nil {
+		a.start = time.Now()
+	}
+	a.at = append(a.at, time.Since(a.start))
+	return len(a.at)
+}
+
+func (a *attempts) times() []time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.at
+}
+
+func ms(ds ...int) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = time.Duration(d) * time.Millisecond
+	}
+	return out
+}
+
+func TestRetryBackoffTimes(t *testing.T) {
+	const base = 10 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		backoff stage.Backoff
+		tries   int
+		want    []time.Duration // when each attempt starts
+	}{
+		{"none", stage.Backoff{}, 3, ms(0, 0, 0)},
+		{"constant", stage.Backoff{Kind: stage.Constant, Base: base}, 4, ms(0, 10, 20, 30)},
+		{"linear", stage.Backoff{Kind: stage.Linear, Base: base}, 4, ms(0, 10, 30, 60)},
+		{"linear capped", stage.Backoff{Kind: stage.Linear, Base: base, Max: 15 * time.Millisecond}, 4, ms(0, 10, 25, 40)},
+		{"exponential", stage.Backoff{Kind: stage.Exponential, Base: base}, 5, ms(0, 10, 30, 70, 150)},
+		{"exponential capped", stage.Backoff{Kind: stage.Exponential, Base: base, Max: 25 * time.Millisecond}, 5, ms(0, 10, 30, 55, 80)},
+		{"fibonacci", stage.Backoff{Kind: stage.Fibonacci, Base: base}, 6, ms(0, 10, 20, 40, 70, 120)},
+		{"fibonacci capped", stage.Backoff{Kind: stage.Fibonacci, Base: base, Max: 20 * time.Millisecond}, 6, ms(0, 10, 20, 40, 60, 80)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var a attempts
+				fn := func(context.Context, int) (int, error) {
+					a.record()
+					return 0, errTransient
+				}
+				p, err := pool.New(fn, pool.WithMaxWorkers(1),
+					pool.WithRetry(stage.Retry{Attempts: tc.tries, Backoff: tc.backoff}))
+				require.NoError(t, err)
+				_, err = p.Call(context.Background(), 0)
+				require.ErrorIs(t, err, errTransient, "the last attempt's error")
+				require.Equal(t, tc.want, a.times())
+				require.NoError(t, p.Stop(context.Background()))
+				require.Equal(t, uint64(1), p.Stats().Failed, "retries count as one task")
+			})
+		})
+	}
+}
+
+func TestRetryStopsAtFirstSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var a attempts
+		fn := func(context.Context, int) (int, error) {
+			if n := a.record(); n < 3 {
+				return 0, errTransient
+			}
+			return 7, nil
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+			Attempts: 10, Backoff: stage.Backoff{Kind: stage.Exponential, Base: time.Millisecond}}))
+		require.NoError(t, err)
+		v, err := p.Call(context.Background(), 0)
+		require.NoError(t, err)
+		require.Equal(t, 7, v)
+		require.Equal(t, ms(0, 1, 3), a.times())
+		require.NoError(t, p.Stop(context.Background()))
+	})
+}
+
+func TestRetryJitterKeepsDelaysBelowTheBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const tasks, tries = 40, 6
+		b := stage.Backoff{Kind: stage.Exponential, Base: 8 * time.Millisecond, Max: 50 * time.Millisecond, Jitter: true}
+		recs := make([]attempts, tasks)
+		fn := func(_ context.Context, i int) (int, error) {
+			recs[i].record()
+			return 0, errTransient
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(tasks), pool.WithRetry(stage.Retry{Attempts: tries, Backoff: b}))
+		require.NoError(t, err)
+		futs := make([]*future.Future[int], tasks)
+		for i := range futs {
+			futs[i] = p.Submit(context.Background(), i)
+		}
+		for _, f := range futs {
+			_, err := f.Wait()
+			require.ErrorIs(t, err, errTransient)
+		}
+		require.NoError(t, p.Stop(context.Background()))
+
+		for i := range recs {
+			at := recs[i].times()
+			require.Len(t, at, tries)
+			for r := 1; r < tries; r++ {
+				full := min(b.Base<<(r-1), b.Max)
+				gap := at[r] - at[r-1]
+				require.GreaterOrEqual(t, gap, time.Duration(0))
+				require.Less(t, gap, full, "task %d retry %d waited %v, want under %v", i, r, gap, full)
+			}
+		}
+	})
+}
+
+func TestRetryIfPredicate(t *testing.T) {
+	errPermanent := errors.New("permanent")
+	synctest.Test(t, func(t *testing.T) {
+		var a attempts
+		fn := func(context.Context, int) (int, error) {
+			if n := a.record(); n < 3 {
+				return 0, fmt.Errorf("try %d: %w", n, errTransient)
+			}
+			return 0, errPermanent
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+			Attempts: 10,
+			Backoff:  stage.Backoff{Base: time.Millisecond},
+			If:       func(err error) bool { return errors.Is(err, errTransient) },
+		}))
+		require.NoError(t, err)
+		_, err = p.Call(context.Background(), 0)
+		require.ErrorIs(t, err, errPermanent)
+		require.Equal(t, ms(0, 1, 2), a.times(), "no retry after an error If refuses")
+		require.NoError(t, p.Stop(context.Background()))
+	})
+}
+
+func TestRetryDefaultSkipsCancellation(t *testing.T) {
+	var a attempts
+	fn := func(context.Context, int) (int, error) {
+		a.record()
+		return 0, fmt.Errorf("gave up: %w", context.Canceled)
+	}
+	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{Attempts: 5}))
+	require.NoError(t, err)
+	_, err = p.Call(context.Background(), 0)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Len(t, a.times(), 1)
+	require.NoError(t, p.Stop(context.Background()))
+}
+
+func TestRetryGivesEachAttemptItsOwnTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var a attempts
+		fn := func(ctx context.Context, _ int) (int, error) {
+			a.record()
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithTimeout(10*time.Millisecond),
+			pool.WithRetry(stage.Retry{Attempts: 3, Backoff: stage.Backoff{Base: 5 * time.Millisecond}}))
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = p.Call(context.Background(), 0)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Equal(t, ms(0, 15, 30), a.times())
+		require.Equal(t, 40*time.Millisecond, time.Since(start))
+		require.NoError(t, p.Stop(context.Background()))
+	})
+}
+
+func TestPanicsAreNotRetried(t *testing.T) {
+	var a attempts
+	fn := func(context.Context, int) (int, error) {
+		a.record()
+		panic(errTransient)
+	}
+	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+		Attempts: 5,
+		If:       func(error) bool { return true }, // not even when If says yes
+	}))
+	require.NoError(t, err)
+	_, err = p.Call(context.Background(), 0)
+	_, ok := errors.AsType[*future.PanicError](err)
+	require.True(t, ok, "got %v", err)
+	require.ErrorIs(t, err, errTransient)
+	require.Len(t, a.times(), 1)
+	require.NoError(t, p.Stop(context.Background()))
+}
+
+func TestCancelDuringBackoffStopsRetrying(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var a attempts
+		fn := func(context.Context, int) (int, error) {
+			a.record()
+			return 0, errTransient
+		}
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+			Attempts: 5, Backoff: stage.Backoff{Base: 10 * time.Millisecond}}))
+		require.NoError(t, err)
+		f := p.Submit(context.Background(), 0)
+		time.Sleep(5 * time.Millisecond) // in the first backoff
+		require.True(t, f.Cancel())
+		time.Sleep(time.Second)
+		synctest.Wait()
+		require.Len(t, a.times(), 1, "no attempt after the cancel")
+		st := p.Stats()
+		require.Equal(t, 0, st.Running, "the worker is free")
+		require.Equal(t, uint64(1), st.Cancelled)
+		require.NoError(t, p.Stop(context.Background()))
+	})
+}
+
+func TestValidatorDemandsRetry(t *testing.T) {
+	errTooSmall := errors.New("too small")
+	check := func(v int) error {
+		if v < 3 {
+			return errTooSmall
+		}
+		return nil
+	}
+	synctest.Test(t, func(t *testing.T) {
+		var a attempts
+		fn := func(context.Context, int) (int, error) { return a.record(), nil }
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithValidator(check),
+			pool.WithRetry(stage.Retry{Attempts: 5, Backoff: stage.Backoff{Base: time.Millisecond}}))
+		require.NoError(t, err)
+		v, err := p.Call(context.Background(), 0)
+		require.NoError(t, err)
+		require.Equal(t, 3, v, "rejected results were retried")
+		require.Equal(t, ms(0, 1, 2), a.times())
+		require.NoError(t, p.Stop(context.Background()))
+	})
+
+	var a attempts
+	fn := func(context.Context, int) (int, error) { return a.record(), nil }
+	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithValidator(check), pool.WithRetry(stage.Retry{Attempts: 2}))
+	require.NoError(t, err)
+	_, err = p.Call(context.Background(), 0)
+	require.ErrorIs(t, err, stage.ErrInvalid, "still rejected after the last attempt")
+	require.ErrorIs(t, err, errTooSmall)
+	require.Len(t, a.times(), 2)
+	require.NoError(t, p.Stop(context.Background()))
+	require.Equal(t, uint64(1), p.Stats().Failed)
+}

@@ -1,0 +1,198 @@
+package stage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-go/sluice/limiter"
+	"github.com/sluice-go/sluice/stage"
+)
+
+// TestPolicy_Check checks that each bad field gets an error naming it.
+func TestPolicy_Check(t *testing.T) {
+	ok := stage.Policy[int]{Timeout: time.Second, Retry: stage.Retry{Attempts: 3}}
+	require.NoError(t, ok.Check())
+	require.NoError(t, (&stage.Policy[int]{}).Check())
+	for _, tc := range []struct {
+		p    stage.Policy[int]
+		want string
+	}{
+		{stage.Policy[int]{Timeout: -time.Second}, "stage: timeout -1s is negative"},
+		{stage.Policy[int]{Retry: stage.Retry{Attempts: -1}}, "stage: retry attempts -1 is negative"},
+		{stage.Policy[int]{Retry: stage.Retry{Backoff: stage.Backoff{Kind: 7}}}, "stage: backoff kind 7 is not one of constant, linear, exponential, fibonacci"},
+		{stage.Policy[int]{Retry: stage.Retry{Backoff: stage.Backoff{Base: -time.Millisecond}}}, "stage: backoff base -1ms is negative"},
+	} {
+		require.EqualError(t, tc.p.Check(), tc.want)
+	}
+}
+
+// TestPolicy_Plain checks which policies let callers skip Run.
+func TestPolicy_Plain(t *testing.T) {
+	for _, tc := range []struct {
+		p    stage.Policy[int]
+		want bool
+	}{
+		{stage.Policy[int]{}, true},
+		{stage.Policy[int]{Retry: stage.Retry{Attempts: 1, Backoff: stage.Backoff{Base: time.Second}}}, true},
+		{stage.Policy[int]{Timeout: time.Second}, false},
+		{stage.Policy[int]{Retry: stage.Retry{Attempts: 2}}, false},
+		{stage.Policy[int]{Validate: func(int) error { return nil }}, false},
+		{stage.Policy[int]{Limit: mustResourceLimit(1)}, false},
+	} {
+		require.Equal(t, tc.want, tc.p.Plain(), "%+v", tc.p)
+	}
+}
+
+// TestRun_ZeroPolicy checks that the zero policy calls the function once,
+// with the worker and input given, and returns its value and error as is.
+func TestRun_ZeroPolicy(t *testing.T) {
+	var p stage.Policy[string]
+	calls := 0
+	fn := func(ctx context.Context, worker int, in string) (string, error) {
+		calls++
+		_, hasDeadline := ctx.Deadline()
+		require.False(t, hasDeadline, "a deadline without a Timeout")
+		return in + "!", errFlaky
+	}
+	v, err := stage.Run(context.Background(), &p, fn, 4, "hi")
+	require.Equal(t, "hi!", v)
+	require.Same(t, errFlaky, err)
+	require.Equal(t, 1, calls)
+
+	var worker int
+	_, err = stage.Run(context.Background(), &p, func(_ context.Context, w int, _ string) (string, error) {
+		worker = w
+		return "", nil
+	}, 7, "")
+	require.NoError(t, err)
+	require.Equal(t, 7, worker)
+}
+
+// TestRun_Timeout checks in virtual time that each attempt gets its own
+// deadline Timeout after it starts, that running out of it is retried, and
+// that the calls happen exactly when the backoff says.
+func TestRun_Timeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := stage.Policy[int]{
+			Timeout: 2 * time.Second,
+			Retry:   stage.Retry{Attempts: 3, Backoff: stage.Backoff{Kind: stage.Linear, Base: time.Second}},
+		}
+		a := newPolicyCalls(func(int) error { return nil })
+		start := time.Now()
+		fn := func(ctx context.Context, worker int, in string) (int, error) {
+			v, _ := a.fn(ctx, worker, in)
+			<-ctx.Done() // a call that hangs until its deadline
+			return v, ctx.Err()
+		}
+		v, err := stage.Run(context.Background(), &p, fn, 0, "")
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Equal(t, 3, v)
+		// Calls at 0s, 2s+1s and 5s+2s, each with a deadline 2s on; Run
+		// returns at the last deadline.
+		require.Equal(t, []policyCall{{0, 2 * time.Second}, {3 * time.Second, 5 * time.Second}, {7 * time.Second, 9 * time.Second}}, a.calls)
+		require.Equal(t, 9*time.Second, time.Since(start))
+
+		// A call that returns in time keeps its result.
+		a = newPolicyCalls(func(int) error { return nil })
+		v, err = stage.Run(context.Background(), &p, a.fn, 0, "")
+		require.NoError(t, err)
+		require.Equal(t, 1, v)
+		require.Equal(t, []policyCall{{0, 2 * time.Second}}, a.calls)
+	})
+}
+
+// TestRun_Validate checks that a validator's rejection fails the attempt,
+// wrapped with ErrInvalid, and is retried like any error.
+func TestRun_Validate(t *testing.T) {
+	errOdd := errors.New("test: odd")
+	p := stage.Policy[int]{
+		Retry: stage.Retry{Attempts: 3},
+		Validate: func(v int) error {
+			if v%2 == 1 {
+				return errOdd
+			}
+			return nil
+		},
+	}
+	a := newPolicyCalls(func(int) error { return nil })
+	v, err := stage.Run(context.Background(), &p, a.fn, 0, "")
+	require.NoError(t, err)
+	require.Equal(t, 2, v, "accepted on the second call")
+
+	p.Validate = func(int) error { return errOdd }
+	a = newPolicyCalls(func(int) error { return nil })
+	v, err = stage.Run(context.Background(), &p, a.fn, 0, "")
+	require.ErrorIs(t, err, stage.ErrInvalid)
+	require.ErrorIs(t, err, errOdd)
+	require.Equal(t, 3, v, "the last rejected value comes back with the error")
+	require.Len(t, a.calls, 3)
+
+	// The validator does not see failed results.
+	p.Validate = func(int) error { panic("validator called on a failed attempt") }
+	a = newPolicyCalls(func(int) error { return errFlaky })
+	_, err = stage.Run(context.Background(), &p, a.fn, 0, "")
+	require.Same(t, errFlaky, err)
+}
+
+func mustResourceLimit(capacity int64) *limiter.Limit {
+	l, err := limiter.NewResourceLimit("test", capacity)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// TestRun_Limit checks in virtual time that every attempt acquires the
+// limit first and releases it after, whatever it returned; that the attempt
+// finds its lease in its ctx; that waiting for the limit counts against
+// neither the timeout nor the attempts; and that a ctx done while waiting
+// ends Run with the ctx's error.
+func TestRun_Limit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := mustResourceLimit(1)
+		p := stage.Policy[int]{
+			Timeout: 2 * time.Second,
+			Retry:   stage.Retry{Attempts: 2, Backoff: stage.Backoff{Base: time.Second}},
+			Limit:   l,
+		}
+		held, ok := l.TryAcquire()
+		require.True(t, ok)
+		time.AfterFunc(5*time.Second, held.Release)
+
+		a := newPolicyCalls(func(call int) error {
+			if call == 1 {
+				return errFlaky
+			}
+			return nil
+		})
+		var holding []int64
+		fn := func(ctx context.Context, w int, in string) (int, error) {
+			ls, ok := limiter.FromContext(ctx)
+			require.True(t, ok, "no lease in the attempt's ctx")
+			holding = append(holding, ls.Granted("test"), l.Available())
+			return a.fn(ctx, w, in)
+		}
+		v, err := stage.Run(context.Background(), &p, fn, 0, "")
+		require.NoError(t, err)
+		require.Equal(t, 2, v)
+		// The first attempt waits 5s for the limit, then has its full 2s.
+		require.Equal(t, []policyCall{{5 * time.Second, 7 * time.Second}, {6 * time.Second, 8 * time.Second}}, a.calls)
+		require.Equal(t, []int64{1, 0, 1, 0}, holding, "each attempt holds the one unit")
+		require.Equal(t, int64(1), l.Available(), "released after the last attempt")
+
+		held, ok = l.TryAcquire()
+		require.True(t, ok)
+		defer held.Release()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		a = newPolicyCalls(func(int) error { return nil })
+		_, err = stage.Run(ctx, &p, a.fn, 0, "")
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Empty(t, a.calls, "called without the limit")
+	})
+}
