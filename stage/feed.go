@@ -32,10 +32,16 @@ func (g *Group[T]) Send(ctx context.Context, i int, v T) error {
 }
 
 // Enqueue gives v to worker i without blocking: straight to the worker if
-// fewer than queue items are handed to it, else to the end of its overflow
-// queue. It returns [ErrClosed] once the group is closing. Enqueue is only
-// for groups made [WithOverflow].
-func (g *Group[T]) Enqueue(i int, v T) error {
+// fewer than queue items are handed to it, else to its overflow queue. It
+// returns [ErrClosed] once the group is closing. Enqueue is only for groups
+// made [WithOverflow]. It is EnqueuePriority with priority 0.
+func (g *Group[T]) Enqueue(i int, v T) error { return g.EnqueuePriority(i, v, 0) }
+
+// EnqueuePriority is Enqueue for an item with a priority: in worker i's
+// overflow queue, items of higher priority are handed to the worker before
+// items of lower priority, and items of equal priority in the order they
+// came. Items already handed to the worker keep their place.
+func (g *Group[T]) EnqueuePriority(i int, v T, prio int) error {
 	if !g.overflow {
 		panic("stage: Enqueue on a group not made WithOverflow; use Send")
 	}
@@ -50,7 +56,7 @@ func (g *Group[T]) Enqueue(i int, v T) error {
 		s.handed++
 		s.ch <- v // never blocks: the channel holds at most handed-1 items
 	} else {
-		s.over.push(v)
+		s.over.push(v, prio)
 	}
 	g.wakeLocked(i)
 	return nil

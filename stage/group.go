@@ -60,7 +60,7 @@ type Group[T any] struct {
 type slot[T any] struct {
 	ch       chan T
 	mu       sync.Mutex
-	over     ring[T] // Enqueue mode: items waiting for room in ch
+	over     pqueue[T] // Enqueue mode: items waiting for room in ch
 	handed   int     // Enqueue mode: items in ch or running
 	closing  bool
 	chClosed bool
