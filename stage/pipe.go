@@ -109,6 +109,15 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 		opts = append(opts, WithOnDemand(cfg.Linger))
 	}
 	g := NewGroup(cfg.Workers, cfg.Queue, handle, opts...)
+	merged := make(chan struct{})
+	if outs != nil {
+		go func() {
+			defer close(merged)
+			mergeOrdered(done, order, outs, out)
+		}()
+	} else {
+		close(merged)
+	}
 	go func() {
 		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, order)
 		g.Close()
@@ -116,13 +125,9 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 			close(order)
 		}
 		g.Wait()
-		if outs == nil {
-			out.Close()
-		}
+		<-merged
+		out.Close() // last: every worker and the merge have returned
 	}()
-	if outs != nil {
-		go mergeOrdered(done, order, outs, out)
-	}
 	return out
 }
 
@@ -175,12 +180,12 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[[]T], strategy b
 	}
 }
 
-// mergeOrdered forwards result chunks to out in the sequence order gives.
+// mergeOrdered forwards result chunks to out in the sequence order gives,
+// until order is closed or done closes.
 // It stops as soon as it sees done: a worker that skipped a chunk saw done
 // before merge got that chunk's empty result, so checking before each send
 // keeps what comes out a gapless prefix of the full output.
 func mergeOrdered[T any](done <-chan struct{}, order <-chan int, outs []chan []T, out *Chunks[T]) {
-	defer out.Close()
 	for w := range order {
 		c, ok := receive(done, outs[w])
 		if !ok || isDone(done) || !out.Send(done, c) {
@@ -189,6 +194,7 @@ func mergeOrdered[T any](done <-chan struct{}, order <-chan int, outs []chan []T
 	}
 }
 
+// isDone reports whether done is closed, without blocking.
 func isDone(done <-chan struct{}) bool {
 	select {
 	case <-done:

@@ -1,0 +1,23 @@
+package flow
+
+import (
+	"github.com/sluice-go/sluice/limiter"
+	"github.com/sluice-go/sluice/stage"
+)
+
+// Throttle returns f with each item passing only once it has acquired
+// lim's default request, released at once: a rate or call limit paces the
+// flow. Any number of stages, flows and pools may share one lim and stay
+// within it together. (To bound work in progress, a resource limit, give
+// it to a pool stage's options instead.) A limit that can never grant the
+// request stops the flow with the limiter's error. The stage
+// (stage.Throttle) holds at most three chunks. A nil lim panics.
+func (f Flow[T]) Throttle(lim limiter.Acquirer) Flow[T] {
+	if lim == nil {
+		panic("flow: Throttle with nil limit")
+	}
+	size := f.chunk()
+	return then(f, "Throttle", size, 3*size, f.total, func(r *run, in *stage.Chunks[T]) *stage.Chunks[T] {
+		return watch(r, stage.Throttle(r.ctx, in, lim, r.fatal))
+	}).keep(f)
+}
