@@ -34,6 +34,16 @@
 // [WithMaxPending] with the [Block] policy; with [Fail] it fails with
 // [ErrFull] instead.
 //
+// # Priorities and resizing
+//
+// [Pool.SubmitPriority] gives a task a priority: among the tasks waiting in
+// a worker's queue, higher priorities are handed to the worker first, equal
+// ones in submission order. [Pool.Resize] changes the number of workers of
+// a running pool: growing takes effect at once; shrinking lets the retired
+// workers finish the task they run and moves their queued tasks, in order
+// and with their priorities, to the workers that remain. Nothing is lost or
+// run twice.
+//
 // # On-demand workers
 //
 // [WithOnDemand] starts a worker's goroutine only when a task arrives for it
@@ -74,7 +84,9 @@
 // # Observing
 //
 // [Pool.Stats] gives submitted, dropped, queued, running, succeeded, failed
-// and cancelled counts, in total and per worker.
+// and cancelled counts, in total and per worker. [WithObserver] hears of
+// every task's queue wait and run time, for latency metrics; package poolprom
+// exports both to Prometheus.
 //
 // # Cost
 //

@@ -41,16 +41,21 @@ type Pool[In, Out any] struct {
 	closed   sync.Once
 	closeErr error
 	aborted  atomic.Bool
-	workers  []workerState[Out]
+	workers  atomic.Pointer[[]*workerState[Out]] // by worker index, retired ones too
+	resizeMu sync.Mutex
+	grow     func(ctx context.Context, n int) error // makes states for workers up to n
 
 	submitted atomic.Uint64
 	dropped   atomic.Uint64
 }
 
 type task[In, Out any] struct {
-	p  future.Promise[Out]
-	in In
-	at time.Time // when submitted; set only for an Observer
+	p     future.Promise[Out]
+	in    In
+	at    time.Time // when submitted; set only for an Observer
+	prio  int
+	key   uint64
+	keyed bool
 }
 
 // workerState is what the pool keeps per worker, on its own cache lines.
@@ -110,23 +115,46 @@ func NewStateful[W, In, Out any](ctx context.Context, newWorker func(ctx context
 	if _, err := Policy[Out](o); err != nil {
 		return nil, err
 	}
-	states := make([]W, 0, o.MaxWorkers)
-	for i := range o.MaxWorkers {
-		if err := context.Cause(ctx); err != nil {
-			return nil, errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(states))
+	var states atomic.Pointer[[]W]
+	// grow makes the states of workers len..n-1; only Resize calls it after
+	// start, under the pool's resize lock, and it publishes a new slice so
+	// running workers read theirs without a lock.
+	grow := func(ctx context.Context, n int) error {
+		old := states.Load()
+		have := 0
+		if old != nil {
+			have = len(*old)
 		}
-		w, err := newWorker(ctx, i)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(states))
+		if n <= have {
+			return nil
 		}
-		states = append(states, w)
+		made := make([]W, have, n)
+		if old != nil {
+			copy(made, *old)
+		}
+		for i := have; i < n; i++ {
+			if err := context.Cause(ctx); err != nil {
+				return errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(made[have:]))
+			}
+			w, err := newWorker(ctx, i)
+			if err != nil {
+				return errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(made[have:]))
+			}
+			made = append(made, w)
+		}
+		states.Store(&made)
+		return nil
 	}
-	call := func(ctx context.Context, w int, in In) (Out, error) { return fn(states[w], ctx, in) }
+	if err := grow(ctx, o.MaxWorkers); err != nil {
+		return nil, err
+	}
+	call := func(ctx context.Context, w int, in In) (Out, error) { return fn((*states.Load())[w], ctx, in) }
 	p, err := start(o, call)
 	if err != nil {
-		return nil, errors.Join(err, closeAll(states))
+		return nil, errors.Join(err, closeAll(*states.Load()))
 	}
-	p.teardown = func() error { return closeAll(states) }
+	p.grow = grow
+	p.teardown = func() error { return closeAll(*states.Load()) }
 	return p, nil
 }
 
@@ -154,9 +182,9 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 		plain:    policy.Plain(),
 		call:     call,
 		strategy: o.Strategy,
-		workers:  make([]workerState[Out], o.MaxWorkers),
 		stopping: make(chan struct{}),
 	}
+	p.growStats(o.MaxWorkers)
 	p.keyed, _ = o.Strategy.(balance.KeyedStrategy)
 	if o.MaxPending > 0 {
 		p.pending = make(chan struct{}, o.MaxPending)
@@ -173,8 +201,29 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 // Name returns the pool's name, as given to [WithName].
 func (p *Pool[In, Out]) Name() string { return p.opts.Name }
 
-// Workers returns the number of workers.
-func (p *Pool[In, Out]) Workers() int { return len(p.workers) }
+// Workers returns the number of workers now.
+func (p *Pool[In, Out]) Workers() int { return p.g.Len() }
+
+// worker returns the counters of worker w.
+func (p *Pool[In, Out]) worker(w int) *workerState[Out] { return (*p.workers.Load())[w] }
+
+// growStats makes counters for workers up to n, keeping those there are.
+func (p *Pool[In, Out]) growStats(n int) {
+	var ws []*workerState[Out]
+	if old := p.workers.Load(); old != nil {
+		ws = *old
+	}
+	if n <= len(ws) {
+		return
+	}
+	ws = append(ws[:len(ws):len(ws)], make([]*workerState[Out], n-len(ws))...)
+	for i := range ws {
+		if ws[i] == nil {
+			ws[i] = new(workerState[Out])
+		}
+	}
+	p.workers.Store(&ws)
+}
 
 // Alive returns the worker goroutines running now: all of them for a
 // persistent pool, those with work or lingering for an on-demand one.

@@ -11,7 +11,7 @@ import (
 // never panics and settles the task's future on every path, runtime.Goexit
 // included.
 func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
-	ws := &p.workers[w]
+	ws := p.worker(w)
 	if t.p.Settled() { // cancelled while it waited
 		ws.cancelled.Add(1)
 		return
@@ -56,7 +56,7 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 // settle settles a started task's future, counts its outcome and reports
 // it to the observer.
 func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, started time.Time) {
-	ws := &p.workers[w]
+	ws := p.worker(w)
 	outcome := Succeeded
 	switch {
 	case !pr.Settle(v, err):

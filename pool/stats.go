@@ -14,13 +14,18 @@ type Stats struct {
 	// their sum is the tasks completed. A task cancelled while it waited
 	// is counted when a worker reaches it or a stop takes it away.
 	Succeeded, Failed, Cancelled uint64
-	// Workers holds the same figures per worker, by index.
+	// Workers holds the same figures per worker, by index: the workers
+	// there are now, then any that a [Pool.Resize] retired.
 	Workers []WorkerStats
 }
 
 // WorkerStats is one worker's share of [Stats].
 type WorkerStats struct {
-	// Assigned counts tasks ever given to this worker.
+	// Retired is true for a worker a Resize took out: it takes no new
+	// tasks, and its counts stay in the totals.
+	Retired bool
+	// Assigned counts tasks ever given to this worker (a task moved away
+	// by a resize counts on both workers).
 	Assigned                     uint64
 	Queued, Running              int
 	Succeeded, Failed, Cancelled uint64
@@ -29,16 +34,17 @@ type WorkerStats struct {
 // Stats returns a snapshot of the pool's counters. It allocates the
 // per-worker slice; it does not stop the pool.
 func (p *Pool[In, Out]) Stats() Stats {
+	all := *p.workers.Load()
 	s := Stats{
 		Submitted: p.submitted.Load(),
 		Dropped:   p.dropped.Load(),
-		Workers:   make([]WorkerStats, len(p.workers)),
+		Workers:   make([]WorkerStats, len(all)),
 	}
-	loads := p.g.Loads()
-	for i := range p.workers {
-		ws := &p.workers[i]
+	view := p.g.View()
+	for i, ws := range all {
 		w := WorkerStats{
-			Assigned:  loads.Assigned(i),
+			Retired:   i >= view.Len(),
+			Assigned:  view.Assigned(i),
 			Queued:    p.g.Queued(i),
 			Running:   int(ws.running.Load()),
 			Succeeded: ws.succeeded.Load(),

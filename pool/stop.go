@@ -76,10 +76,10 @@ func (p *Pool[In, Out]) abort() {
 	p.aborted.Store(true)
 	p.g.Abort(func(w int, t task[In, Out]) {
 		t.p.Reject(errCancelledByStop) // fails if the caller cancelled it first
-		p.workers[w].cancelled.Add(1)
+		p.worker(w).cancelled.Add(1)
 	})
-	for i := range p.workers {
-		if f := p.workers[i].current.Load(); f != nil {
+	for _, ws := range *p.workers.Load() {
+		if f := ws.current.Load(); f != nil {
 			f.Cancel()
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/stage"
 )
 
 // Submit hands in to a worker and returns the future of its result at once:
@@ -17,17 +18,27 @@ import (
 // cause). Submitting to a stopping or stopped pool gives a future failed
 // with [ErrStopped]. A nil ctx panics.
 func (p *Pool[In, Out]) Submit(ctx context.Context, in In) *future.Future[Out] {
-	return p.submit(ctx, in, 0, false)
+	return p.submit(ctx, task[In, Out]{in: in})
 }
 
 // SubmitKey is Submit for a task with a key: with a balance.KeyedStrategy
 // (balance.KeyAffinity) all tasks of one key go to one worker and run in
-// the order they were submitted. Other strategies ignore the key.
+// the order they were submitted. Other strategies ignore the key. A
+// [Pool.Resize] changes which worker a key maps to.
 func (p *Pool[In, Out]) SubmitKey(ctx context.Context, key uint64, in In) *future.Future[Out] {
-	return p.submit(ctx, in, key, true)
+	return p.submit(ctx, task[In, Out]{in: in, key: key, keyed: true})
 }
 
-func (p *Pool[In, Out]) submit(ctx context.Context, in In, key uint64, hasKey bool) *future.Future[Out] {
+// SubmitPriority is Submit for a task with a priority: among the tasks
+// waiting in its worker's queue, higher priorities are handed to the
+// worker first, and equal priorities in the order they were submitted.
+// Submit uses priority 0; negative priorities wait behind it. Tasks already
+// handed to the worker (at most MaxQueued) keep their place.
+func (p *Pool[In, Out]) SubmitPriority(ctx context.Context, priority int, in In) *future.Future[Out] {
+	return p.submit(ctx, task[In, Out]{in: in, prio: priority})
+}
+
+func (p *Pool[In, Out]) submit(ctx context.Context, t task[In, Out]) *future.Future[Out] {
 	if ctx == nil {
 		panic("pool: Submit with nil context")
 	}
@@ -45,23 +56,35 @@ func (p *Pool[In, Out]) submit(ctx context.Context, in In, key uint64, hasKey bo
 	if p.free != nil {
 		f.OnSettled(p.free) // the token goes back as soon as the task settles
 	}
-	var w int
-	if hasKey && p.keyed != nil {
-		w = p.keyed.PickKey(p.g.Loads(), key)
-	} else {
-		w = p.strategy.Pick(p.g.Loads())
-	}
-	t := task[In, Out]{p: pr, in: in}
+	t.p = pr
 	if p.opts.Observer != nil {
 		t.at = time.Now()
 	}
 	p.submitted.Add(1)
-	if err := p.g.Enqueue(w, t); err != nil {
+	if err := p.place(t); err != nil {
 		p.submitted.Add(^uint64(0))
 		p.dropped.Add(1)
 		pr.Reject(ErrStopped)
 	}
 	return f
+}
+
+// place picks a worker for t and queues it there, picking again if a resize
+// retired the worker in between.
+func (p *Pool[In, Out]) place(t task[In, Out]) error {
+	for {
+		v := p.g.View()
+		var w int
+		if t.keyed && p.keyed != nil {
+			w = p.keyed.PickKey(v, t.key)
+		} else {
+			w = p.strategy.Pick(v)
+		}
+		err := v.Enqueue(w, t, t.prio)
+		if err != stage.ErrRetired {
+			return err
+		}
+	}
 }
 
 // reserve takes a pending-task token as the pool's policy says.

@@ -31,11 +31,17 @@
 //   - [Group.Enqueue], for groups made [WithOverflow], never blocks: the
 //     two-layer queue of a pool. At most queue items are handed to a worker
 //     at once, in its channel or running ([Group.Handed]); the rest wait in
-//     that worker's unbounded overflow queue, in order, and move up one by
+//     that worker's unbounded overflow queue, highest priority first and in
+//     order within a priority ([Group.EnqueuePriority]), and move up one by
 //     one as the worker finishes items.
 //
-// [Group.Loads] are the [balance.Loads] a [balance.Strategy] picks from:
-// each worker's items, queued or running, and the items ever assigned to it.
+// A [View] ([Group.View]) is what a [balance.Strategy] picks from: each
+// worker's items, queued or running, and the items ever assigned to it.
+// [Group.Resize] changes the number of workers of an overflow group while it
+// runs: it publishes a new View; retired workers finish the item they run,
+// and their queued items go back to the owner, in order, to be placed
+// again. Enqueueing through a stale View onto a retired worker fails with
+// [ErrRetired], so the owner picks again.
 // [Group.Close] stops intake and lets the workers finish everything they
 // were given, overflow included; [Group.Abort] also takes back every item no
 // worker has started and hands each, exactly once, to a drop function so the

@@ -11,21 +11,21 @@ func (g *Group[T]) Send(ctx context.Context, i int, v T) error {
 	if g.overflow {
 		panic("stage: Send on a group made WithOverflow; use Enqueue")
 	}
-	s := &g.slots[i]
-	g.loads.Assign(i)
+	s := g.view.Load().all[i]
+	s.assign()
 	select {
 	case s.ch <- v:
 	default:
 		select {
 		case s.ch <- v:
 		case <-ctx.Done():
-			g.loads.Finish(i)
+			s.finish(1)
 			return context.Cause(ctx)
 		}
 	}
 	if g.onDemand {
 		s.mu.Lock()
-		g.wakeLocked(i)
+		g.wakeLocked(s)
 		s.mu.Unlock()
 	}
 	return nil
@@ -33,8 +33,9 @@ func (g *Group[T]) Send(ctx context.Context, i int, v T) error {
 
 // Enqueue gives v to worker i without blocking: straight to the worker if
 // fewer than queue items are handed to it, else to its overflow queue. It
-// returns [ErrClosed] once the group is closing. Enqueue is only for groups
-// made [WithOverflow]. It is EnqueuePriority with priority 0.
+// returns [ErrClosed] once the group is closing, and [ErrRetired] if i is
+// not an active worker. Enqueue is only for groups made [WithOverflow]. It
+// is EnqueuePriority with priority 0.
 func (g *Group[T]) Enqueue(i int, v T) error { return g.EnqueuePriority(i, v, 0) }
 
 // EnqueuePriority is Enqueue for an item with a priority: in worker i's
@@ -42,43 +43,27 @@ func (g *Group[T]) Enqueue(i int, v T) error { return g.EnqueuePriority(i, v, 0)
 // items of lower priority, and items of equal priority in the order they
 // came. Items already handed to the worker keep their place.
 func (g *Group[T]) EnqueuePriority(i int, v T, prio int) error {
-	if !g.overflow {
-		panic("stage: Enqueue on a group not made WithOverflow; use Send")
-	}
-	s := &g.slots[i]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return ErrClosed
-	}
-	g.loads.Assign(i)
-	if s.handed < g.queue && s.over.len() == 0 {
-		s.handed++
-		s.ch <- v // never blocks: the channel holds at most handed-1 items
-	} else {
-		s.over.push(v, prio)
-	}
-	g.wakeLocked(i)
-	return nil
+	return g.view.Load().Enqueue(i, v, prio)
 }
 
-// itemDone accounts for an item worker i has finished and, in overflow
+// itemDone accounts for an item worker s has finished and, in overflow
 // mode, moves the next waiting item up to the worker.
-func (g *Group[T]) itemDone(i int) {
-	g.loads.Finish(i)
+func (g *Group[T]) itemDone(s *slot[T]) {
+	s.finish(1)
 	if !g.overflow {
 		return
 	}
-	s := &g.slots[i]
 	s.mu.Lock()
 	s.handed--
-	if v, ok := s.over.pop(); ok {
-		s.handed++
-		s.ch <- v
-	}
-	if s.closing && s.over.len() == 0 && !s.chClosed {
-		close(s.ch)
-		s.chClosed = true
+	if !s.chClosed {
+		if v, ok := s.over.pop(); ok {
+			s.handed++
+			s.ch <- v
+		}
+		if s.closing && s.over.len() == 0 {
+			close(s.ch)
+			s.chClosed = true
+		}
 	}
 	s.mu.Unlock()
 }
@@ -88,8 +73,10 @@ func (g *Group[T]) itemDone(i int) {
 // queues included, and then exit. Close does not wait; call [Group.Wait].
 // Close is idempotent.
 func (g *Group[T]) Close() {
-	for i := range g.slots {
-		s := &g.slots[i]
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	for _, s := range g.view.Load().all {
 		s.mu.Lock()
 		s.closing = true
 		if s.over.len() == 0 && !s.chClosed {
@@ -105,8 +92,10 @@ func (g *Group[T]) Close() {
 // them. Items already running finish as usual. Abort does not wait; call
 // [Group.Wait]. Calling Abort after Close takes back what is still queued.
 func (g *Group[T]) Abort(drop func(worker int, v T)) {
-	for i := range g.slots {
-		s := &g.slots[i]
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	for _, s := range g.view.Load().all {
 		s.mu.Lock()
 		s.closing = true
 		taken := s.over.drain()
@@ -120,10 +109,10 @@ func (g *Group[T]) Abort(drop func(worker int, v T)) {
 				s.handed--
 			}
 		}
+		s.finish(len(taken))
 		s.mu.Unlock()
 		for _, v := range taken {
-			g.loads.Finish(i)
-			drop(i, v)
+			drop(s.idx, v)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func TestGroup_SendBlocksWhileFull(t *testing.T) {
 		go func() { sent <- g.Send(ctx, 0, 3) }()
 		synctest.Wait()
 		require.Empty(t, sent, "Send returned while the worker's channel was full")
-		require.Equal(t, 4, g.Loads().Active(0), "a blocked Send counts as load")
+		require.Equal(t, 4, g.View().Active(0), "a blocked Send counts as load")
 
 		h.gates[0] <- false
 		synctest.Wait()
@@ -48,7 +48,7 @@ func TestGroup_SendBlocksWhileFull(t *testing.T) {
 		require.Empty(t, sent)
 		cancel(cause)
 		require.Equal(t, cause, <-sent)
-		require.Equal(t, 3, g.Loads().Active(0))
+		require.Equal(t, 3, g.View().Active(0))
 
 		// A done ctx only matters while Send would block.
 		h.gates[0] <- false
@@ -61,7 +61,7 @@ func TestGroup_SendBlocksWhileFull(t *testing.T) {
 		}
 		g.Wait()
 		require.Equal(t, []int{0, 1, 2, 3, 5}, h.startedBy(0))
-		require.Zero(t, g.Loads().Active(0))
+		require.Zero(t, g.View().Active(0))
 	})
 }
 
@@ -80,7 +80,7 @@ func TestGroup_EnqueueNeverBlocks(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, queue, g.Handed(0))
 		require.Equal(t, items-1, g.Queued(0))
-		require.Equal(t, items, g.Loads().Active(0))
+		require.Equal(t, items, g.View().Active(0))
 
 		g.Close()
 		require.ErrorIs(t, g.Enqueue(0, items), stage.ErrClosed)
@@ -94,7 +94,7 @@ func TestGroup_EnqueueNeverBlocks(t *testing.T) {
 		}
 		require.Equal(t, want, h.startedBy(0))
 		require.Zero(t, g.Handed(0))
-		require.Zero(t, g.Loads().Active(0))
+		require.Zero(t, g.View().Active(0))
 	})
 }
 
@@ -127,14 +127,14 @@ func TestGroup_Abort(t *testing.T) {
 				slices.Sort(dropped[0])
 				slices.Sort(dropped[1])
 				require.Equal(t, map[int][]int{0: {2, 4, 6}, 1: {3, 5, 7}}, dropped)
-				require.Equal(t, 1, g.Loads().Active(0), "the running item is still held")
+				require.Equal(t, 1, g.View().Active(0), "the running item is still held")
 				h.gates[0] <- false
 				h.gates[1] <- false
 				g.Wait()
 				require.Equal(t, []int{0}, h.startedBy(0))
 				require.Equal(t, []int{1}, h.startedBy(1))
-				require.Zero(t, g.Loads().Active(0))
-				require.Zero(t, g.Loads().Active(1))
+				require.Zero(t, g.View().Active(0))
+				require.Zero(t, g.View().Active(1))
 			})
 		})
 	}
@@ -252,8 +252,8 @@ func TestGroup_ConcurrentProducers(t *testing.T) {
 			require.Zero(t, g.Alive())
 			var assigned uint64
 			for w := range n {
-				require.Zero(t, g.Loads().Active(w), "Active(%d)", w)
-				assigned += g.Loads().Assigned(w)
+				require.Zero(t, g.View().Active(w), "Active(%d)", w)
+				assigned += g.View().Assigned(w)
 			}
 			require.EqualValues(t, producers*each, assigned)
 		})

@@ -8,14 +8,20 @@ import (
 	"time"
 
 	"github.com/sourcegraph/conc"
-
-	"github.com/sluice-go/sluice/balance"
 )
 
-// ErrClosed is returned by [Group.Enqueue] once the group is closing.
-var ErrClosed = errors.New("stage: group closed")
+var (
+	// ErrClosed is returned by [Group.Enqueue] and [Group.Resize] once the
+	// group is closing.
+	ErrClosed = errors.New("stage: group closed")
 
-// Group is a set of n workers, each fed by its own bounded channel and each
+	// ErrRetired is returned by [View.Enqueue] when a [Group.Resize] has
+	// retired the worker since the view was taken: take a new view and
+	// pick again.
+	ErrRetired = errors.New("stage: worker retired by a resize")
+)
+
+// Group is a set of workers, each fed by its own bounded channel and each
 // handling its items one at a time, in the order they arrived: calls to the
 // handle function for one worker never overlap.
 //
@@ -26,18 +32,21 @@ var ErrClosed = errors.New("stage: group closed")
 //     runs.
 //   - [Group.Enqueue] never blocks: it is the two-layer queue of a pool. At
 //     most queue items are handed to a worker at once (in its channel or
-//     running); the rest wait in that worker's unbounded overflow queue, in
-//     order, and move up as the worker finishes items.
+//     running); the rest wait in that worker's unbounded overflow queue,
+//     highest priority first and in order within a priority, and move up as
+//     the worker finishes items.
 //
-// Workers are goroutines managed by a conc.WaitGroup: persistent (all n
-// started by [NewGroup]) or, with [WithOnDemand], started when an item
-// arrives for a worker that has none and ended after lingering idle, so a
-// burst pays one goroutine start per worker, not per item.
+// Workers are goroutines managed by a conc.WaitGroup: persistent (started
+// with the worker) or, with [WithOnDemand], started when an item arrives for
+// a worker that has none and ended after lingering idle, so a burst pays
+// one goroutine start per worker, not per item.
 //
-// The group's [balance.Loads] count each worker's items, queued or running,
-// for a [balance.Strategy] to read: Send and Enqueue assign, and the group
-// finishes each item after its handle call returns (or when [Group.Abort]
-// takes it away).
+// Each worker counts its items, queued or running, and the items ever
+// assigned to it; a [View] shows them to a balance.Strategy. Send and
+// Enqueue assign, and the group finishes each item after its handle call
+// returns (or when Abort or Resize takes it away).
+//
+// A group fed by Enqueue can be resized ([Group.Resize]) while it runs.
 //
 // The handle function must not panic: pools and flows recover user panics
 // inside it. If it calls runtime.Goexit, the group counts the item as
@@ -47,25 +56,32 @@ var ErrClosed = errors.New("stage: group closed")
 // Abort) ends it; Wait waits for its goroutines.
 type Group[T any] struct {
 	handle   func(worker int, v T)
-	loads    *balance.Loads
-	slots    []slot[T]
 	queue    int
 	onDemand bool
 	overflow bool
 	linger   time.Duration
 	alive    atomic.Int64
 	wg       conc.WaitGroup
+
+	view   atomic.Pointer[View[T]]
+	mu     sync.Mutex // serialises Resize, Close and Abort
+	closed bool
 }
 
 type slot[T any] struct {
-	ch       chan T
+	idx      int
+	active   atomic.Int64
+	assigned atomic.Uint64
+
 	mu       sync.Mutex
+	ch       chan T
 	over     pqueue[T] // Enqueue mode: items waiting for room in ch
-	handed   int     // Enqueue mode: items in ch or running
+	handed   int       // Enqueue mode: items in ch or running
 	closing  bool
 	chClosed bool
+	retired  bool // a resize took this worker out
 	serving  bool // a goroutine serves this worker
-	_        [32]byte
+	_        [24]byte
 }
 
 // GroupOption configures a [Group].
@@ -113,36 +129,45 @@ func NewGroup[T any](n, queue int, handle func(worker int, v T), opts ...GroupOp
 	}
 	g := &Group[T]{
 		handle:   handle,
-		loads:    balance.NewLoads(n),
-		slots:    make([]slot[T], n),
 		queue:    queue,
 		onDemand: cfg.onDemand,
 		overflow: cfg.overflow,
 		linger:   cfg.linger,
 	}
-	for i := range g.slots {
-		g.slots[i].ch = make(chan T, queue)
-		if !g.onDemand {
-			g.slots[i].serving = true
-			g.start(i)
-		}
+	all := make([]*slot[T], n)
+	for i := range all {
+		all[i] = g.newSlot(i)
 	}
+	g.view.Store(&View[T]{g: g, all: all, n: n})
 	return g
 }
 
-// Len returns the number of workers.
-func (g *Group[T]) Len() int { return len(g.slots) }
+func (g *Group[T]) newSlot(i int) *slot[T] {
+	s := &slot[T]{idx: i, ch: make(chan T, g.queue)}
+	if !g.onDemand {
+		s.mu.Lock()
+		s.serving = true
+		g.start(s)
+		s.mu.Unlock()
+	}
+	return s
+}
 
-// Loads returns the group's load counters, for a strategy to pick from.
-func (g *Group[T]) Loads() *balance.Loads { return g.loads }
+// Len returns the number of workers now.
+func (g *Group[T]) Len() int { return g.view.Load().n }
+
+// View returns the workers as they are now, for a strategy to pick from and
+// for [View.Enqueue].
+func (g *Group[T]) View() *View[T] { return g.view.Load() }
 
 // Alive returns the number of worker goroutines running now.
 func (g *Group[T]) Alive() int { return int(g.alive.Load()) }
 
 // Queued returns the items waiting for worker i: in its channel or its
-// overflow queue, not counting the one it runs.
+// overflow queue, not counting the one it runs. i may name a retired
+// worker.
 func (g *Group[T]) Queued(i int) int {
-	s := &g.slots[i]
+	s := g.view.Load().all[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.ch) + s.over.len()
@@ -151,22 +176,25 @@ func (g *Group[T]) Queued(i int) int {
 // Handed returns the items handed to worker i in Enqueue mode: in its
 // channel or running. It never exceeds the group's queue.
 func (g *Group[T]) Handed(i int) int {
-	s := &g.slots[i]
+	s := g.view.Load().all[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.handed
 }
 
-// wakeLocked starts a goroutine for worker i if on demand and none serves.
-func (g *Group[T]) wakeLocked(i int) {
-	s := &g.slots[i]
+// wakeLocked starts a goroutine for s if on demand and none serves it. The
+// caller holds s.mu.
+func (g *Group[T]) wakeLocked(s *slot[T]) {
 	if g.onDemand && !s.serving {
 		s.serving = true
-		g.start(i)
+		g.start(s)
 	}
 }
 
-func (g *Group[T]) start(i int) {
+// start runs a goroutine serving s on its current channel. The caller holds
+// s.mu and has set s.serving.
+func (g *Group[T]) start(s *slot[T]) {
 	g.alive.Add(1)
-	g.wg.Go(func() { g.serve(i) })
+	ch := s.ch
+	g.wg.Go(func() { g.serve(s, ch) })
 }

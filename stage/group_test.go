@@ -188,7 +188,7 @@ func runGroupProg(p groupProg) []string {
 	h := newGated(p.n, p.queue, opts...)
 	g := h.g
 	m := newGroupModel(p)
-	loads := g.Loads()
+	loads := g.View()
 	errFull := errors.New("test: full")
 
 	check := func(at string) {
@@ -370,7 +370,7 @@ func TestNewGroup_Panics(t *testing.T) {
 func TestGroup_Len(t *testing.T) {
 	g := stage.NewGroup(3, 2, func(int, int) {})
 	require.Equal(t, 3, g.Len())
-	require.Equal(t, 3, g.Loads().Len())
+	require.Equal(t, 3, g.View().Len())
 	require.Equal(t, 3, g.Alive())
 	g.Close()
 	g.Wait()

@@ -16,7 +16,7 @@ type Config[In any] struct {
 	// Queue is how many chunks wait for each worker; 0 means 1.
 	Queue int
 	// Strategy picks the worker for each chunk; nil means round robin.
-	// Loads count chunks.
+	// Worker loads count chunks.
 	Strategy balance.Strategy
 	// Key, with a balance.KeyedStrategy, places items by key: each chunk
 	// is split into runs of items bound for one worker.
@@ -136,7 +136,7 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 // and a key function it splits chunks into runs bound for one worker.
 func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[[]T], strategy balance.Strategy, key func(T) uint64, order chan<- int) {
 	done := ctx.Done()
-	loads := g.Loads()
+	loads := g.View()
 	keyed, _ := strategy.(balance.KeyedStrategy)
 	if key == nil {
 		keyed = nil

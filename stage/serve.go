@@ -2,48 +2,63 @@ package stage
 
 import "time"
 
-// serve is the body of worker i's goroutine.
-func (g *Group[T]) serve(i int) {
+// serve is the body of a goroutine serving worker s, starting on channel
+// ch.
+func (g *Group[T]) serve(s *slot[T], ch chan T) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
-		g.alive.Add(-1)
 		if r := recover(); r != nil {
+			g.alive.Add(-1)
 			panic(r) // a bug in the handle function: let conc report it
 		}
 		// handle called runtime.Goexit: that item is over; serve on in a
-		// new goroutine.
-		g.itemDone(i)
-		g.start(i)
+		// new goroutine (still counted alive, still serving).
+		g.itemDone(s)
+		s.mu.Lock()
+		g.alive.Add(-1)
+		g.start(s)
+		s.mu.Unlock()
 	}()
 	if g.onDemand {
-		g.serveOnDemand(i) // leaves alive itself, as it stops serving
+		g.serveOnDemand(s, ch)
 	} else {
-		for v := range g.slots[i].ch {
-			g.handle(i, v)
-			g.itemDone(i)
+		for {
+			for v := range ch {
+				g.handle(s.idx, v)
+				g.itemDone(s)
+			}
+			var ok bool
+			if ch, ok = g.switchChan(s, ch); !ok {
+				break
+			}
 		}
-		g.alive.Add(-1)
 	}
 	returned = true
 }
 
-// serveOnDemand serves worker i until its channel has been empty for the
+// serveOnDemand serves worker s until its channel has been empty for the
 // linger time, or is closed and empty.
-func (g *Group[T]) serveOnDemand(i int) {
-	s := &g.slots[i]
+func (g *Group[T]) serveOnDemand(s *slot[T], ch chan T) {
 	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		select {
-		case v, ok := <-s.ch:
+		case v, ok := <-ch:
 			if !ok {
-				g.stopServing(i)
-				return
+				if ch, ok = g.switchChan(s, ch); !ok {
+					return
+				}
+				continue
 			}
-			g.handle(i, v)
-			g.itemDone(i)
+			g.handle(s.idx, v)
+			g.itemDone(s)
 			continue
 		default:
 		}
@@ -54,13 +69,15 @@ func (g *Group[T]) serveOnDemand(i int) {
 				timer.Reset(g.linger)
 			}
 			select {
-			case v, ok := <-s.ch:
+			case v, ok := <-ch:
 				if !ok {
-					g.stopServing(i)
-					return
+					if ch, ok = g.switchChan(s, ch); !ok {
+						return
+					}
+					continue
 				}
-				g.handle(i, v)
-				g.itemDone(i)
+				g.handle(s.idx, v)
+				g.itemDone(s)
 				continue
 			case <-timer.C:
 			}
@@ -69,7 +86,12 @@ func (g *Group[T]) serveOnDemand(i int) {
 		// worker under the same lock, after their send, so no item is
 		// left without a goroutine.
 		s.mu.Lock()
-		if len(s.ch) > 0 {
+		if s.ch != ch { // revived on a new channel
+			ch = s.ch
+			s.mu.Unlock()
+			continue
+		}
+		if len(ch) > 0 {
 			s.mu.Unlock()
 			continue
 		}
@@ -78,17 +100,6 @@ func (g *Group[T]) serveOnDemand(i int) {
 		// must not be counted beside this exiting one.
 		g.alive.Add(-1)
 		s.mu.Unlock()
-		if timer != nil {
-			timer.Stop()
-		}
 		return
 	}
-}
-
-func (g *Group[T]) stopServing(i int) {
-	s := &g.slots[i]
-	s.mu.Lock()
-	s.serving = false
-	g.alive.Add(-1)
-	s.mu.Unlock()
 }

@@ -229,8 +229,8 @@ func TestGroup_Goexit(t *testing.T) {
 				}
 				synctest.Wait()
 				for w := range n {
-					require.Zero(t, g.Loads().Active(w), "items that called Goexit still count as active on worker %d", w)
-					require.EqualValues(t, items/n, g.Loads().Assigned(w))
+					require.Zero(t, g.View().Active(w), "items that called Goexit still count as active on worker %d", w)
+					require.EqualValues(t, items/n, g.View().Assigned(w))
 				}
 				if k.name == "send/persistent" || k.name == "enqueue/persistent" {
 					require.Equal(t, n, g.Alive(), "a worker whose handle called Goexit serves on")

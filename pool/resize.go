@@ -1,0 +1,59 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluice-go/sluice/stage"
+)
+
+// Resize sets the number of workers of a running pool to n.
+//
+// Growing takes effect at once: new workers start taking tasks (a
+// stateful pool makes their W with its constructor first, under ctx, and
+// fails without changing anything if that fails). Shrinking retires the
+// workers with the highest indices: each finishes the task it is running,
+// and every task still queued for it is moved, in order and with its
+// priority, to the workers that remain, through the pool's strategy.
+// Nothing is lost or run twice. A stateful pool keeps the W of a retired
+// worker, and a later Resize that brings the worker back gives it the same
+// W; every W is closed at stop, as usual.
+//
+// Key affinity maps keys over the workers there are, so a resize moves
+// keys between workers. Resize returns [ErrStopped] once the pool is
+// stopping; n < 1 is an error naming the value. Resizes are serialised; it
+// is safe to call Resize while tasks are submitted.
+func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
+	if n < 1 {
+		return fmt.Errorf("pool: Resize(%d): want at least 1 worker", n)
+	}
+	p.resizeMu.Lock()
+	defer p.resizeMu.Unlock()
+	if p.stopped.Load() {
+		return ErrStopped
+	}
+	if p.grow != nil {
+		if err := p.grow(ctx, n); err != nil {
+			return err
+		}
+	}
+	p.growStats(n)
+	if err := p.g.Resize(n, p.rehome); err != nil {
+		if errors.Is(err, stage.ErrClosed) {
+			return ErrStopped
+		}
+		return err
+	}
+	return nil
+}
+
+// rehome queues again a task that a resize took off a retired worker.
+func (p *Pool[In, Out]) rehome(t task[In, Out]) {
+	if err := p.place(t); err != nil {
+		// The pool closed under the resize: settle the task as a
+		// cancelled stop would.
+		t.p.Reject(errCancelledByStop)
+		p.worker(0).cancelled.Add(1)
+	}
+}
