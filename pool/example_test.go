@@ -201,3 +201,68 @@ func ExampleNew_badOption() {
 	fmt.Println(err)
 	// Output: pool: WithMaxQueued(0): want at least 1
 }
+
+// Queues and backpressure: Submit never blocks on busy workers, but a cap on
+// pending tasks can make it wait, or fail at once, when the pool is full.
+func ExampleWithMaxPending() {
+	ctx := context.Background()
+	release := make(chan struct{})
+	slow := func(_ context.Context, x int) (int, error) { <-release; return x, nil }
+	p, err := pool.New(slow,
+		pool.WithMaxWorkers(2),
+		pool.WithMaxQueued(1),             // one task handed to each worker at a time
+		pool.WithMaxPending(3, pool.Fail), // at most 3 tasks not yet finished
+		pool.WithStrategy(balance.LeastActive()),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var futs []*future.Future[int]
+	for i := range 4 {
+		futs = append(futs, p.Submit(ctx, i)) // never waits for a worker
+	}
+	_, err = futs[3].Wait()
+	fmt.Println(err) // the fourth is refused: the pool is full
+	close(release)
+	fmt.Println(future.All(ctx, futs[:3]...))
+	fmt.Println(p.Stop(ctx))
+	// Output:
+	// pool: too many pending tasks
+	// [0 1 2] <nil>
+	// <nil>
+}
+
+// Priorities order a worker's waiting tasks; Resize grows or shrinks a
+// running pool without losing or repeating a task.
+func ExamplePool_Resize() {
+	ctx := context.Background()
+	release := make(chan struct{})
+	var order []string
+	p, err := pool.New(func(_ context.Context, name string) (string, error) {
+		if name == "first" {
+			<-release
+		}
+		order = append(order, name) // one worker: calls never overlap
+		return name, nil
+	}, pool.WithMaxWorkers(1), pool.WithMaxQueued(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p.Submit(ctx, "first") // runs, and holds the worker
+	p.SubmitPriority(ctx, 0, "low")
+	p.SubmitPriority(ctx, 5, "urgent") // jumps ahead of "low"
+	close(release)
+	fmt.Println(p.Stop(ctx), order)
+
+	q, _ := pool.New(func(_ context.Context, x int) (int, error) { return x, nil }, pool.WithMaxWorkers(2))
+	fmt.Println(q.Resize(ctx, 8), q.Workers()) // grows at once
+	fmt.Println(q.Resize(ctx, 1), q.Workers()) // queued tasks move to the workers left
+	fmt.Println(q.Stop(ctx))
+	// Output:
+	// <nil> [first urgent low]
+	// <nil> 8
+	// <nil> 1
+	// <nil>
+}
