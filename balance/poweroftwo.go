@@ -1,39 +1,52 @@
 package balance
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
 
-// PowerOfTwo returns a [Strategy] that picks two distinct workers at random
-// and gives the task to the one holding fewer tasks now ([Workers.Active]);
-// on a tie it takes either. With one worker it returns 0.
+// PowerOfTwo returns a [Strategy] that compares two workers and gives the
+// task to the one holding fewer tasks now ([Workers.Active]), on a tie the
+// remembered one. The two are a worker drawn at random and the worker the
+// previous pick chose (two distinct random workers on the first pick, or
+// when the remembered one is the one drawn or no longer exists). With one
+// worker it returns 0.
 //
-// This is "the power of two choices": reading just two loads keeps the
-// busiest worker's queue far shorter than [Random] does, and close to what
-// [LeastActive] achieves, while costing O(1) however many workers there are.
-// It never picks a worker strictly busier than all the others (when there
-// are at least two), so it never adds to the one worst queue.
+// This is "the power of two choices" with one choice remembered (Mitzenmacher,
+// Prabhakar and Shah, "Load balancing with memory"): reading just two loads
+// keeps queues far shorter than [Random] does, close to what [LeastActive]
+// achieves, at O(1) however many workers there are, and the remembered
+// choice keeps steering work to a worker that was lightly loaded. With
+// heavy-tailed tasks and a cap of 64 pending tasks on 8 workers it came
+// within 10% of the ideal makespan (bench: BenchmarkBalance, pending=64);
+// with only 16 pending it does not (1.37x), where LeastActive does (1.05x).
+// It never picks a worker strictly busier than the other one it read.
 //
-// Like Random it uses the top-level math/rand/v2 functions and has no state:
-// it is safe for concurrent use, without contention, and Pick does not
-// allocate. It costs about 22ns, two random draws and two reads, whatever
-// the number of workers. Its name is "power-of-two".
-func PowerOfTwo() Strategy { return powerOfTwo{} }
+// The memory is one atomic word: safe for concurrent use; Pick does not
+// allocate. It costs about 22ns, a random draw and two reads, whatever the
+// number of workers. Its name is "power-of-two".
+func PowerOfTwo() Strategy { return &powerOfTwo{} }
 
-type powerOfTwo struct{}
+type powerOfTwo struct{ last atomic.Int64 }
 
-func (powerOfTwo) Pick(w Workers) int {
+func (p *powerOfTwo) Pick(w Workers) int {
 	n := workerCount(w)
 	if n == 1 {
 		return 0
 	}
 	a := rand.IntN(n)
-	b := rand.IntN(n - 1)
-	if b >= a {
-		b++ // b is uniform over the workers other than a
+	b := int(p.last.Load())
+	if b >= n || b == a {
+		b = rand.IntN(n - 1)
+		if b >= a {
+			b++
+		}
 	}
-	if w.Active(b) < w.Active(a) {
-		return b
+	if w.Active(b) <= w.Active(a) {
+		a = b
 	}
+	p.last.Store(int64(a))
 	return a
 }
 
-func (powerOfTwo) String() string { return "power-of-two" }
+func (*powerOfTwo) String() string { return "power-of-two" }

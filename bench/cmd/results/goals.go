@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// A goal the library is held to, checked against the medians.
+type goal struct {
+	name  string
+	check func(rows []*row) (met bool, detail string, ok bool)
+}
+
+var goals = []goal{
+	{"Submit: at most 250 ns and 2 allocations per task", func(rows []*row) (bool, string, bool) {
+		r := find(rows, "Submit", "sluice", "")
+		if r == nil {
+			return false, "", false
+		}
+		ns, allocs := r.median["sec/op"]*1e9, r.median["allocs/op"]
+		return ns <= 250 && allocs <= 2, fmt.Sprintf("%.1f ns, %.2f allocs", ns, allocs), true
+	}},
+	{"Unordered stream: at most 100 ns and 0 allocations per item", func(rows []*row) (bool, string, bool) {
+		r := find(rows, "Stream", "sluice", "")
+		if r == nil {
+			return false, "", false
+		}
+		ns, allocs := r.median["sec/op"]*1e9, r.median["allocs/op"]
+		return ns <= 100 && allocs < 0.5, fmt.Sprintf("%.1f ns, %.2f allocs", ns, allocs), true
+	}},
+	{"Ordered stream: at most 150 ns per item", func(rows []*row) (bool, string, bool) {
+		r := find(rows, "OrderedStream", "sluice", "")
+		if r == nil {
+			return false, "", false
+		}
+		ns := r.median["sec/op"] * 1e9
+		return ns <= 150, fmt.Sprintf("%.1f ns, %.2f allocs", ns, r.median["allocs/op"]), true
+	}},
+	{"Limiter: contended (16 goroutines) no worse than 2× uncontended, every algorithm", func(rows []*row) (bool, string, bool) {
+		met, found := true, false
+		var parts []string
+		for _, r := range rows {
+			if r.comparison != "Limiter" || !strings.HasPrefix(r.subject, "sluice") || r.dims != "goroutines=1" {
+				continue
+			}
+			c := find(rows, "Limiter", r.subject, "goroutines=16")
+			if c == nil || r.median["sec/op"] == 0 {
+				continue
+			}
+			found = true
+			x := c.median["sec/op"] / r.median["sec/op"]
+			met = met && x <= 2
+			parts = append(parts, fmt.Sprintf("%s %.2f×", strings.TrimPrefix(r.subject, "sluice-"), x))
+		}
+		return met, strings.Join(parts, ", "), found
+	}},
+	{"Balance: least active and power of two within 15% of the ideal makespan where round robin is not", func(rows []*row) (bool, string, bool) {
+		met, found := true, false
+		var parts []string
+		for _, r := range rows {
+			if r.comparison != "Balance" || r.subject != "sluice-roundrobin" {
+				continue
+			}
+			rr := r.median["makespan/ideal"]
+			if rr <= 1.15 {
+				parts = append(parts, fmt.Sprintf("%s: round robin %.3f (within 15%%, no test)", r.dims, rr))
+				continue
+			}
+			la := find(rows, "Balance", "sluice-leastactive", r.dims)
+			p2 := find(rows, "Balance", "sluice-poweroftwo", r.dims)
+			if la == nil || p2 == nil {
+				continue
+			}
+			found = true
+			l, p := la.median["makespan/ideal"], p2.median["makespan/ideal"]
+			m := l <= 1.15 && p <= 1.15
+			met = met && m
+			parts = append(parts, fmt.Sprintf("%s: round robin %.3f, least active %.3f, power of two %.3f (%s)", r.dims, rr, l, p, verdict(m)))
+		}
+		return met, strings.Join(parts, "; "), found
+	}},
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "missed"
+}
+
+func writeGoals(w io.Writer, rows []*row) {
+	fmt.Fprintf(w, "## Goals\n\n| goal | sluice, median | verdict |\n|---|---|---|\n")
+	for _, g := range goals {
+		met, detail, ok := g.check(rows)
+		v := verdict(met)
+		if !ok {
+			detail, v = "not measured", "–"
+		}
+		fmt.Fprintf(w, "| %s | %s | **%s** |\n", g.name, detail, v)
+	}
+	fmt.Fprintln(w)
+}

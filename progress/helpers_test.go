@@ -1,0 +1,29 @@
+package progress_test
+
+import (
+	"strings"
+	"sync"
+)
+
+// buffer is a bytes.Buffer for tests that read while a bar may write.
+type buffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// lines splits plain-mode output into its lines.
+func (b *buffer) lines() []string {
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+}
