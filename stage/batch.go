@@ -151,31 +151,16 @@ func Unbatch[T any](ctx context.Context, in *Chunks[[]T], size int) *Chunks[T] {
 	out := NewChunks[T](1, size)
 	go func() {
 		defer out.Close()
-		done := ctx.Done()
-		var pend []T
-		flush := func() bool {
-			if len(pend) == 0 {
-				return true
-			}
-			c := pend
-			pend = nil
-			return out.Send(done, c)
-		}
+		f := filler[T]{out: out, done: ctx.Done()}
 		for {
-			c, ok := nextChunk(done, in, flush)
+			c, ok := nextChunk(f.done, in, f.flush)
 			if !ok {
-				if !isDone(done) {
-					flush()
-				}
+				f.finish()
 				return
 			}
 			for _, batch := range c {
 				for _, v := range batch {
-					if pend == nil {
-						pend = out.Get()
-					}
-					pend = append(pend, v)
-					if len(pend) == size && !flush() {
+					if !f.add(v) {
 						in.Put(c)
 						return
 					}
@@ -185,6 +170,41 @@ func Unbatch[T any](ctx context.Context, in *Chunks[[]T], size int) *Chunks[T] {
 		}
 	}()
 	return out
+}
+
+// filler fills chunks of out one item at a time and sends each when full,
+// or when flushed: the output side of the stages that rechunk a stream.
+type filler[T any] struct {
+	out  *Chunks[T]
+	done <-chan struct{}
+	pend []T
+}
+
+// add appends v, sending the chunk if that filled it; false means the
+// stream was cancelled.
+func (f *filler[T]) add(v T) bool {
+	if f.pend == nil {
+		f.pend = f.out.Get()
+	}
+	f.pend = append(f.pend, v)
+	return len(f.pend) < f.out.Size() || f.flush()
+}
+
+// flush sends the partial chunk, if any; false means it was cancelled.
+func (f *filler[T]) flush() bool {
+	if len(f.pend) == 0 {
+		return true
+	}
+	c := f.pend
+	f.pend = nil
+	return f.out.Send(f.done, c)
+}
+
+// finish sends what is pending once the input has ended, unless cancelled.
+func (f *filler[T]) finish() {
+	if !isDone(f.done) {
+		f.flush()
+	}
 }
 
 // nextChunk takes the next chunk of in: at once if one is ready, else after

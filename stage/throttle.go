@@ -28,28 +28,17 @@ func Throttle[T any](ctx context.Context, in *Chunks[T], lim limiter.Acquirer, f
 	out := NewChunks[T](1, in.Size())
 	go func() {
 		defer out.Close()
-		done := ctx.Done()
-		var pend []T
-		flush := func() bool {
-			if len(pend) == 0 {
-				return true
-			}
-			c := pend
-			pend = nil
-			return out.Send(done, c)
-		}
+		f := filler[T]{out: out, done: ctx.Done()}
 		for {
-			c, ok := nextChunk(done, in, flush)
+			c, ok := nextChunk(f.done, in, f.flush)
 			if !ok {
-				if !isDone(done) {
-					flush()
-				}
+				f.finish()
 				return
 			}
 			for _, v := range c {
 				ls, ok := lim.TryAcquire()
 				if !ok {
-					if !flush() {
+					if !f.flush() {
 						in.Put(c)
 						return
 					}
@@ -63,11 +52,7 @@ func Throttle[T any](ctx context.Context, in *Chunks[T], lim limiter.Acquirer, f
 					}
 				}
 				ls.Release()
-				if pend == nil {
-					pend = out.Get()
-				}
-				pend = append(pend, v)
-				if len(pend) == out.Size() && !flush() {
+				if !f.add(v) {
 					in.Put(c)
 					return
 				}
