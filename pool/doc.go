@@ -96,5 +96,5 @@
 // ./pool), and bench/RESULTS.md, where it measured 168 ns against 257-533 ns
 // for conc, errgroup, workerpool, ants and pond. Submit allocates nothing
 // more unless the pool has a timeout (a timer per attempt), limits (a lease
-// per attempt), a pending cap (a callback) or an observer (timestamps).
+// per attempt) or a pending cap (a callback on the future).
 package pool
