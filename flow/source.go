@@ -17,25 +17,34 @@ const sourceChunks = 2
 // a run is going. Its length is the flow's known total (see [Progress]).
 // A nil or empty slice gives an empty flow.
 func From[T any](items []T) Flow[T] {
+	return source("From", int64(len(items)), func(r *run, out *stage.Chunks[T]) {
+		size := out.Size()
+		for i := 0; i < len(items) && !r.stopped.Load(); i += size {
+			if !out.Send(r.ctx.Done(), append(out.Get(), items[i:min(i+size, len(items))]...)) {
+				return
+			}
+		}
+	})
+}
+
+// source returns a flow whose source is produce, run on a goroutine of its
+// own that closes out when produce returns; total is the number of items
+// if known, else -1.
+func source[T any](name string, total int64, produce func(r *run, out *stage.Chunks[T])) Flow[T] {
 	size := stage.DefaultChunk
 	return Flow[T]{
 		build: func(r *run) *stage.Chunks[T] {
 			out := stream[T](r, 1, size)
-			done := r.ctx.Done()
 			go func() {
 				defer out.Close()
-				for i := 0; i < len(items) && !r.stopped.Load(); i += size {
-					if !out.Send(done, append(out.Get(), items[i:min(i+size, len(items))]...)) {
-						return
-					}
-				}
+				produce(r, out)
 			}()
 			return out
 		},
-		total: int64(len(items)),
+		total: total,
 		size:  size,
 		hold:  sourceChunks * size,
-		last:  "From",
+		last:  name,
 	}
 }
 
@@ -48,22 +57,10 @@ func FromChan[T any](ch <-chan T) Flow[T] {
 	if ch == nil {
 		panic("flow: FromChan with nil channel")
 	}
-	size := stage.DefaultChunk
-	return Flow[T]{
-		build: func(r *run) *stage.Chunks[T] {
-			out := stream[T](r, 1, size)
-			go fromChan(r, ch, out)
-			return out
-		},
-		total: -1,
-		size:  size,
-		hold:  sourceChunks * size,
-		last:  "FromChan",
-	}
+	return source("FromChan", -1, func(r *run, out *stage.Chunks[T]) { fromChan(r, ch, out) })
 }
 
 func fromChan[T any](r *run, ch <-chan T, out *stage.Chunks[T]) {
-	defer out.Close()
 	done := r.ctx.Done()
 	for !r.stopped.Load() {
 		var v T
@@ -125,22 +122,10 @@ func FromFunc[T any](gen func(ctx context.Context, yield func(T) bool) error) Fl
 	if gen == nil {
 		panic("flow: FromFunc with nil function")
 	}
-	size := stage.DefaultChunk
-	return Flow[T]{
-		build: func(r *run) *stage.Chunks[T] {
-			out := stream[T](r, 1, size)
-			go fromFunc(r, gen, out)
-			return out
-		},
-		total: -1,
-		size:  size,
-		hold:  sourceChunks * size,
-		last:  "FromFunc",
-	}
+	return source("FromFunc", -1, func(r *run, out *stage.Chunks[T]) { fromFunc(r, gen, out) })
 }
 
 func fromFunc[T any](r *run, gen func(ctx context.Context, yield func(T) bool) error, out *stage.Chunks[T]) {
-	defer out.Close()
 	w := newWriter(r, out)
 	returned := false
 	defer func() {
