@@ -199,7 +199,8 @@ func WithLimit(l limiter.Acquirer) Option {
 	}
 }
 
-// WithName names the pool in errors and metrics.
+// WithName names the pool for observers and metrics ([Pool.Name], package
+// poolprom).
 func WithName(name string) Option {
 	return func(o *Options) { o.Name = name }
 }
