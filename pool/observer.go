@@ -18,6 +18,7 @@ const (
 	Cancelled
 )
 
+// String returns "succeeded", "failed" or "cancelled".
 func (o Outcome) String() string {
 	switch o {
 	case Succeeded:

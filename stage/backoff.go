@@ -20,6 +20,8 @@ const (
 	Fibonacci
 )
 
+// String returns the kind's name: "constant", "linear", "exponential" or
+// "fibonacci".
 func (k BackoffKind) String() string {
 	switch k {
 	case Constant:
