@@ -111,15 +111,16 @@
 //	Buffer(n)               2 + ceil(n/S) chunks
 //	Batch(size, wait)       one chunk of input, size items, 2 chunks of batches
 //	Unbatch                 one chunk of batches, 2 chunks of items
-//	Pool                    W*(Q+1) + W + 3 chunks, ordered W*(2Q+1) + W + 4
+//	Pool                    W*(Q+1) + W + 3 chunks, ordered 8*W*(Q+1) + W + 3
 //
 // where W is the number of workers and Q = ceil(MaxQueued/S), at least
-// 1: each worker works on one chunk with Q waiting; the output holds W
-// chunks, an ordered stage keeps up to Q finished chunks per worker
-// waiting for their turn, and 3 or 4 chunks are in hand between
-// goroutines (2 + stage.Config.Capacity in all). With the defaults (16
-// queued: Q = 1) an ordered pool stage of 8 workers holds at most 36
-// chunks, 2,304 items.
+// 1: the stage admits W*(Q+1) chunks at once, queued or running (an
+// ordered stage 8 times as many, its reorder window, where results that
+// finished early wait for their turn: stage.ReorderFactor), the output
+// holds W chunks, and 3 chunks are in hand between goroutines (2 +
+// stage.Config.Capacity in all). With the defaults (16 queued: Q = 1) an
+// unordered pool stage of 8 workers holds at most 27 chunks, 1,728 items,
+// and an ordered one 139 chunks, 8,896 items.
 //
 // # Costs
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/flow"
 	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/stage"
 )
 
 var errBoom = errors.New("boom")
@@ -109,9 +110,10 @@ func TestCapacity(t *testing.T) {
 	require.Equal(t, 2*s+s, src.Capacity())
 	require.Equal(t, 2*s+3*s+s, src.Map(func(v int) int { return v }).Capacity())
 	require.Equal(t, 2*s+4*s+s, src.Buffer(100).Capacity())
-	// 2 workers, 16 queued (one chunk each): 2 + 1 + 2*2 + 2 (+ 2*1 + 1 ordered).
+	// 2 workers, 16 queued (one chunk each): 2 + 1 + 2*2 + 2, the
+	// window of 2*2 chunks ReorderFactor times larger ordered.
 	p := src.Pool(double, pool.WithMaxWorkers(2))
-	require.Equal(t, 2*s+(2+1+4+2+3)*s+s, p.Capacity())
+	require.Equal(t, 2*s+(2+1+4*stage.ReorderFactor+2)*s+s, p.Capacity())
 	require.Equal(t, 2*s+(2+1+4+2)*s+s, p.Unordered().Capacity())
 	// 130 queued: three chunks per worker.
 	p = src.Pool(double, pool.WithMaxWorkers(1), pool.WithMaxQueued(130)).Unordered()

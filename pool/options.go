@@ -36,6 +36,7 @@ type Options struct {
 	MaxWorkers    int
 	Strategy      balance.Strategy
 	MaxQueued     int
+	Stealing      bool
 	OnDemand      bool
 	Linger        time.Duration
 	Timeout       time.Duration
@@ -67,6 +68,7 @@ func NewOptions(opts ...Option) (Options, error) {
 	o := Options{
 		MaxWorkers: runtime.GOMAXPROCS(0),
 		MaxQueued:  16,
+		Stealing:   true,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -111,9 +113,13 @@ func WithStrategy(s balance.Strategy) Option {
 	}
 }
 
-// WithMaxQueued sets how many tasks are handed to each worker at once,
-// waiting in its channel or running; the rest wait in the worker's own
-// queue. At least 1. Raise it for tiny tasks, lower it for big ones.
+// WithMaxQueued sets how many tasks are handed to each worker at once:
+// taken from the worker's queue and not yet finished. At least 1. A worker
+// on goroutines runs its tasks one at a time and takes its next task only
+// when it has finished one, so it holds one task whatever n is; every
+// other task waits in a queue, where a worker that runs out of work can
+// take it (see [WithStealing]). For a flow's pool stage n also sets how
+// many items the stage holds per worker (see flow.Pool).
 func WithMaxQueued(n int) Option {
 	return func(o *Options) {
 		if n < 1 {
@@ -121,6 +127,22 @@ func WithMaxQueued(n int) Option {
 		}
 		o.MaxQueued = n
 	}
+}
+
+// WithStealing sets whether a task may run on another worker than the one
+// the strategy placed it on (the default, true): a worker that runs out of
+// work takes half of the queued tasks of the most loaded worker, and while
+// a worker is idle, new tasks go to the worker that went idle last, so a
+// free worker never waits while tasks queue elsewhere and an idle pool
+// hands work to a warm goroutine. Tasks submitted with a key under a
+// balance.KeyedStrategy never move. With WithStealing(false) every task
+// runs where the strategy put it, as the strategy alone decides.
+//
+// Stateful pools steal too: each W belongs to a worker, not to a task, so
+// any worker's W may run any task. A task that needs one worker's W (a
+// cache warmed for a key) should say so with a key.
+func WithStealing(on bool) Option {
+	return func(o *Options) { o.Stealing = on }
 }
 
 // WithOnDemand makes workers start when a task arrives for them and exit

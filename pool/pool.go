@@ -190,11 +190,14 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 		p.pending = make(chan struct{}, o.MaxPending)
 		p.free = func(Out, error) { <-p.pending }
 	}
-	gopts := []stage.GroupOption{stage.WithOverflow()}
+	var gopts []stage.GroupOption
 	if o.OnDemand {
 		gopts = append(gopts, stage.WithOnDemand(o.Linger))
 	}
-	p.g = stage.NewGroup(o.MaxWorkers, o.MaxQueued, p.handle, gopts...)
+	if !o.Stealing {
+		gopts = append(gopts, stage.WithoutStealing())
+	}
+	p.g = stage.NewGroup(o.MaxWorkers, p.handle, gopts...)
 	return p, nil
 }
 

@@ -44,7 +44,9 @@ func TestSeedExample(t *testing.T) {
 		workers = append(workers, w)
 		return w, nil
 	}
-	p, err := pool.NewStateful(ctx, newWorker, (*cpuWorker).compute, pool.WithMaxWorkers(4))
+	// Without stealing, placement is the strategy's alone, as the seed
+	// page draws it.
+	p, err := pool.NewStateful(ctx, newWorker, (*cpuWorker).compute, pool.WithMaxWorkers(4), pool.WithStealing(false))
 	require.NoError(t, err)
 	require.Equal(t, 4, p.Workers())
 	require.Len(t, workers, 4)
@@ -92,7 +94,7 @@ func TestNewStatefulGivesEachWorkerItsIndex(t *testing.T) {
 		return id, nil
 	}
 	whoAmI := func(w int, _ context.Context, _ struct{}) (int, error) { return w, nil }
-	p, err := pool.NewStateful(ctx, newWorker, whoAmI, pool.WithMaxWorkers(3))
+	p, err := pool.NewStateful(ctx, newWorker, whoAmI, pool.WithMaxWorkers(3), pool.WithStealing(false))
 	require.NoError(t, err)
 	require.Equal(t, []int{0, 1, 2}, ids, "one W per worker, in order, before anything starts")
 

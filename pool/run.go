@@ -57,6 +57,7 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 // it to the observer.
 func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, started time.Time) {
 	ws := p.worker(w)
+	p.g.Release(w) // a strategy picking after the future settles sees w free
 	outcome := Succeeded
 	switch {
 	case !pr.Settle(v, err):

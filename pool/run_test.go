@@ -70,7 +70,7 @@ func TestPanicSettlesWithPanicErrorAndWorkerKeepsItsState(t *testing.T) {
 func TestGoexitSettlesWithErrGoexitAndWorkerKeepsServing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		p, err := pool.NewStateful(ctx, newTally, (*tally).step, pool.WithMaxWorkers(2))
+		p, err := pool.NewStateful(ctx, newTally, (*tally).step, pool.WithMaxWorkers(2), pool.WithStealing(false))
 		require.NoError(t, err)
 		for range 2 {
 			f := p.Submit(ctx, -3)

@@ -171,7 +171,9 @@ func newMachine(t *rapid.T, cfg smConfig) *machine {
 		idleSince: make([]time.Time, cfg.workers),
 		wasBusy:   make([]bool, cfg.workers),
 	}
-	opts := []pool.Option{pool.WithMaxWorkers(cfg.workers), pool.WithMaxQueued(cfg.queued)}
+	// Without stealing, so that the model knows where every task runs;
+	// TestStealingMachine runs with it.
+	opts := []pool.Option{pool.WithMaxWorkers(cfg.workers), pool.WithMaxQueued(cfg.queued), pool.WithStealing(false)}
 	if cfg.strategy != nil {
 		s := cfg.strategy()
 		m.strategy = fmt.Sprint(s)

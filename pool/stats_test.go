@@ -16,7 +16,7 @@ func TestStatsPerWorker(t *testing.T) {
 		ctx := context.Background()
 		gate := make(chan struct{})
 		fn, _ := gated(gate)
-		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithMaxQueued(2))
+		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithMaxQueued(2), pool.WithStealing(false))
 		require.NoError(t, err)
 		require.Equal(t, pool.Stats{Workers: make([]pool.WorkerStats, 2)}, p.Stats())
 
@@ -119,7 +119,9 @@ func TestStatsAddUpAfterStop(t *testing.T) {
 					sum.Failed += w.Failed
 					sum.Cancelled += w.Cancelled
 				}
-				require.Equal(t, st.Submitted, sum.Assigned)
+				// A stolen task counts on the worker it left and on the
+				// one that ran it.
+				require.GreaterOrEqual(t, sum.Assigned, st.Submitted)
 				require.Equal(t, st.Succeeded, sum.Succeeded)
 				require.Equal(t, st.Failed, sum.Failed)
 				require.Equal(t, st.Cancelled, sum.Cancelled)

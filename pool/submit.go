@@ -75,12 +75,13 @@ func (p *Pool[In, Out]) place(t task[In, Out]) error {
 	for {
 		v := p.g.View()
 		var w int
-		if t.keyed && p.keyed != nil {
+		pinned := t.keyed && p.keyed != nil
+		if pinned {
 			w = p.keyed.PickKey(v, t.key)
 		} else {
 			w = p.strategy.Pick(v)
 		}
-		err := v.Enqueue(w, t, t.prio)
+		err := v.Enqueue(w, t, t.prio, pinned)
 		if err != stage.ErrRetired {
 			return err
 		}

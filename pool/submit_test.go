@@ -272,7 +272,7 @@ func TestSubmitKeyKeepsPerKeyOrder(t *testing.T) {
 func TestSubmitKeyWithoutKeyedStrategyIsSubmit(t *testing.T) {
 	newWorker := func(_ context.Context, id int) (int, error) { return id, nil }
 	whoAmI := func(w int, _ context.Context, _ int) (int, error) { return w, nil }
-	p, err := pool.NewStateful(context.Background(), newWorker, whoAmI, pool.WithMaxWorkers(3))
+	p, err := pool.NewStateful(context.Background(), newWorker, whoAmI, pool.WithMaxWorkers(3), pool.WithStealing(false))
 	require.NoError(t, err)
 	ctx := context.Background()
 	for i := range 6 {

@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	// ErrClosed is returned by [Group.Enqueue] and [Group.Resize] once the
+	// ErrClosed is returned by [View.Enqueue] and [Group.Resize] once the
 	// group is closing.
 	ErrClosed = errors.New("stage: group closed")
 
@@ -21,20 +21,25 @@ var (
 	ErrRetired = errors.New("stage: worker retired by a resize")
 )
 
-// Group is a set of workers, each fed by its own bounded channel and each
-// handling its items one at a time, in the order they arrived: calls to the
-// handle function for one worker never overlap.
+// Group is a set of workers, each with its own unbounded queue and each
+// handling its items one at a time: calls to the handle function for one
+// worker never overlap.
 //
-// Items reach a worker in one of two ways, and one group uses only one:
+// [View.Enqueue] never blocks: the owner's strategy picks a worker and the
+// item joins that worker's queue, highest priority first and in order
+// within a priority. A worker takes its next item when it finishes one, so
+// it holds one item at a time and every other item waits where the group
+// can still move it. With stealing (the default; see [WithoutStealing]),
+// no worker stays idle while items it may run wait elsewhere:
 //
-//   - [Group.Send] blocks while the worker's channel is full: the backpressure
-//     a stream wants. At most queue items wait per worker, plus the one it
-//     runs.
-//   - [Group.Enqueue] never blocks: it is the two-layer queue of a pool. At
-//     most queue items are handed to a worker at once (in its channel or
-//     running); the rest wait in that worker's unbounded overflow queue,
-//     highest priority first and in order within a priority, and move up as
-//     the worker finishes items.
+//   - a worker whose queue is empty takes half of the queue of the most
+//     loaded worker (the oldest, highest-priority items) before it parks;
+//   - while a worker is parked, a movable item goes to the worker that
+//     parked last, whatever the owner picked, so an idle group hands work
+//     to a warm goroutine.
+//
+// Items enqueued pinned never move: they run on the worker they were given
+// to, in the order they were given.
 //
 // Workers are goroutines managed by a conc.WaitGroup: persistent (started
 // with the worker) or, with [WithOnDemand], started when an item arrives for
@@ -42,11 +47,9 @@ var (
 // one goroutine start per worker, not per item.
 //
 // Each worker counts its items, queued or running, and the items ever
-// assigned to it; a [View] shows them to a balance.Strategy. Send and
-// Enqueue assign, and the group finishes each item after its handle call
-// returns (or when Abort or Resize takes it away).
-//
-// A group fed by Enqueue can be resized ([Group.Resize]) while it runs.
+// assigned to it; a [View] shows them to a balance.Strategy. A running
+// item's load is lowered when its handle call returns, or earlier by
+// [Group.Release].
 //
 // The handle function must not panic: pools and flows recover user panics
 // inside it. If it calls runtime.Goexit, the group counts the item as
@@ -56,9 +59,8 @@ var (
 // Abort) ends it; Wait waits for its goroutines.
 type Group[T any] struct {
 	handle   func(worker int, v T)
-	queue    int
 	onDemand bool
-	overflow bool
+	steal    bool
 	linger   time.Duration
 	alive    atomic.Int64
 	wg       conc.WaitGroup
@@ -66,21 +68,32 @@ type Group[T any] struct {
 	view   atomic.Pointer[View[T]]
 	mu     sync.Mutex // serialises Resize, Close and Abort
 	closed bool
+
+	idleMu sync.Mutex  // innermost lock: taken with or without a slot's
+	idle   []*slot[T]  // parked workers, the one that parked last at the end
+	nidle  atomic.Int32 // len(idle), read without the lock
 }
 
+// slot is one worker. Its mutex guards the queues and the flags; the
+// atomics are read by strategies and thieves without it. Two slots' locks
+// are only ever held together by a steal, in index order.
 type slot[T any] struct {
 	idx      int
-	active   atomic.Int64
-	assigned atomic.Uint64
+	active   atomic.Int64  // items queued or running
+	assigned atomic.Uint64 // items ever given, stolen ones included
+	movable  atomic.Int64  // q.len(), for thieves
 
 	mu       sync.Mutex
-	ch       chan T
-	over     pqueue[T] // Enqueue mode: items waiting for room in ch
-	handed   int       // Enqueue mode: items in ch or running
+	q        pqueue[T] // items that may move to another worker
+	pinned   pqueue[T] // items that run here
+	seq      uint64    // arrival order across q and pinned
+	running  bool      // the worker took an item and has not finished it
 	closing  bool
-	chClosed bool
 	retired  bool // a resize took this worker out
 	serving  bool // a goroutine serves this worker
+	parked   bool // its goroutine waits on wake; it is in the idle stack
+	wake     chan struct{}
+	released bool // the running item's load is lowered; its goroutine's own
 	_        [24]byte
 }
 
@@ -89,19 +102,13 @@ type GroupOption func(*groupConfig)
 
 type groupConfig struct {
 	onDemand bool
-	overflow bool
+	noSteal  bool
 	linger   time.Duration
-}
-
-// WithOverflow makes a group fed by [Group.Enqueue], which never blocks,
-// instead of [Group.Send].
-func WithOverflow() GroupOption {
-	return func(c *groupConfig) { c.overflow = true }
 }
 
 // WithOnDemand makes workers start only when an item arrives for them and
 // exit after linger with nothing to do. linger 0 exits as soon as the
-// worker's channel is empty. A negative linger panics.
+// worker's queue is empty. A negative linger panics.
 func WithOnDemand(linger time.Duration) GroupOption {
 	if linger < 0 {
 		panic(fmt.Sprintf("stage: WithOnDemand with negative linger %v", linger))
@@ -109,16 +116,19 @@ func WithOnDemand(linger time.Duration) GroupOption {
 	return func(c *groupConfig) { c.onDemand, c.linger = true, linger }
 }
 
-// NewGroup returns a group of n workers, each with a channel of capacity
-// queue, calling handle(worker, item) for every item. Persistent workers
-// start at once. n < 1, queue < 1 or a nil handle panic: callers validate
-// user input before they get here.
-func NewGroup[T any](n, queue int, handle func(worker int, v T), opts ...GroupOption) *Group[T] {
+// WithoutStealing keeps every item on the worker it was enqueued on: no
+// worker takes another's items, and an idle worker gets only what is
+// enqueued on it.
+func WithoutStealing() GroupOption {
+	return func(c *groupConfig) { c.noSteal = true }
+}
+
+// NewGroup returns a group of n workers calling handle(worker, item) for
+// every item. Persistent workers start at once. n < 1 or a nil handle
+// panic: callers validate user input before they get here.
+func NewGroup[T any](n int, handle func(worker int, v T), opts ...GroupOption) *Group[T] {
 	if n < 1 {
 		panic(fmt.Sprintf("stage: NewGroup with %d workers, want at least 1", n))
-	}
-	if queue < 1 {
-		panic(fmt.Sprintf("stage: NewGroup with queue %d, want at least 1", queue))
 	}
 	if handle == nil {
 		panic("stage: NewGroup with nil handle")
@@ -129,28 +139,30 @@ func NewGroup[T any](n, queue int, handle func(worker int, v T), opts ...GroupOp
 	}
 	g := &Group[T]{
 		handle:   handle,
-		queue:    queue,
 		onDemand: cfg.onDemand,
-		overflow: cfg.overflow,
+		steal:    !cfg.noSteal,
 		linger:   cfg.linger,
 	}
 	all := make([]*slot[T], n)
 	for i := range all {
-		all[i] = g.newSlot(i)
+		all[i] = &slot[T]{idx: i, wake: make(chan struct{}, 1)}
 	}
 	g.view.Store(&View[T]{g: g, all: all, n: n})
+	for _, s := range all {
+		g.serveFirst(s)
+	}
 	return g
 }
 
-func (g *Group[T]) newSlot(i int) *slot[T] {
-	s := &slot[T]{idx: i, ch: make(chan T, g.queue)}
+// serveFirst starts a persistent worker's goroutine. The view it reads
+// must be published first.
+func (g *Group[T]) serveFirst(s *slot[T]) {
 	if !g.onDemand {
 		s.mu.Lock()
 		s.serving = true
 		g.start(s)
 		s.mu.Unlock()
 	}
-	return s
 }
 
 // Len returns the number of workers now.
@@ -163,38 +175,158 @@ func (g *Group[T]) View() *View[T] { return g.view.Load() }
 // Alive returns the number of worker goroutines running now.
 func (g *Group[T]) Alive() int { return int(g.alive.Load()) }
 
-// Queued returns the items waiting for worker i: in its channel or its
-// overflow queue, not counting the one it runs. i may name a retired
-// worker.
+// Queued returns the items waiting for worker i, not counting the one it
+// runs. i may name a retired worker.
 func (g *Group[T]) Queued(i int) int {
 	s := g.view.Load().all[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.ch) + s.over.len()
+	return s.q.len() + s.pinned.len()
 }
 
-// Handed returns the items handed to worker i in Enqueue mode: in its
-// channel or running. It never exceeds the group's queue.
+// Handed returns the items worker i has taken and not finished: 0 or 1.
 func (g *Group[T]) Handed(i int) int {
 	s := g.view.Load().all[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.handed
+	if s.running {
+		return 1
+	}
+	return 0
 }
 
-// wakeLocked starts a goroutine for s if on demand and none serves it. The
+// Release lowers worker w's load for the item it runs now, before its
+// handle call returns, so that a strategy picking next sees the worker as
+// free: a pool calls it just before it settles the item's result. Only
+// the handle call of worker w may call it, at most once per item.
+func (g *Group[T]) Release(w int) {
+	s := g.view.Load().all[w]
+	if !s.released {
+		s.released = true
+		s.active.Add(-1)
+	}
+}
+
+func (s *slot[T]) assign(n int) {
+	s.active.Add(int64(n))
+	s.assigned.Add(uint64(n))
+}
+
+func (s *slot[T]) finish(n int) { s.active.Add(-int64(n)) }
+
+// pushLocked queues x on s. The caller holds s.mu.
+func (s *slot[T]) pushLocked(x T, prio int, pinned bool) {
+	s.seq++
+	e := entry[T]{x, s.seq}
+	if pinned {
+		s.pinned.push(e, prio)
+		return
+	}
+	s.q.push(e, prio)
+	s.movable.Add(1)
+}
+
+// popLocked takes the item s runs next: the higher priority of its two
+// queues' heads, the earlier one on a tie. The caller holds s.mu.
+func (s *slot[T]) popLocked() (T, bool) {
+	pp, ps, pok := s.pinned.peek()
+	if pok {
+		qp, qs, qok := s.q.peek()
+		if !qok || pp > qp || pp == qp && ps < qs {
+			e, _, _ := s.pinned.pop()
+			return e.v, true
+		}
+	}
+	e, _, ok := s.q.pop()
+	if ok {
+		s.movable.Add(-1)
+	}
+	return e.v, ok
+}
+
+// takeAllLocked empties both queues, in the order s would run them. The
 // caller holds s.mu.
+func (s *slot[T]) takeAllLocked() []T {
+	n := s.q.len() + s.pinned.len()
+	if n == 0 {
+		return nil
+	}
+	out := make([]T, 0, n)
+	for {
+		v, ok := s.popLocked()
+		if !ok {
+			s.finish(len(out))
+			return out
+		}
+		out = append(out, v)
+	}
+}
+
+// wakeLocked makes sure a goroutine will look at s's queue: it wakes a
+// parked one, or starts one if on demand and none serves s. The caller
+// holds s.mu.
 func (g *Group[T]) wakeLocked(s *slot[T]) {
-	if g.onDemand && !s.serving {
+	switch {
+	case s.parked:
+		g.unpark(s)
+	case g.onDemand && !s.serving:
 		s.serving = true
 		g.start(s)
 	}
 }
 
-// start runs a goroutine serving s on its current channel. The caller holds
-// s.mu and has set s.serving.
+// unpark wakes s's parked goroutine. The caller holds s.mu and has seen
+// s.parked.
+func (g *Group[T]) unpark(s *slot[T]) {
+	s.parked = false
+	g.removeIdle(s)
+	s.wake <- struct{}{} // never blocks: one token per park
+}
+
+// start runs a goroutine serving s. The caller holds s.mu and has set
+// s.serving.
 func (g *Group[T]) start(s *slot[T]) {
 	g.alive.Add(1)
-	ch := s.ch
-	g.wg.Go(func() { g.serve(s, ch) })
+	g.wg.Go(func() { g.serve(s) })
+}
+
+// pushIdle puts s on top of the idle stack. The caller holds s.mu.
+func (g *Group[T]) pushIdle(s *slot[T]) {
+	g.idleMu.Lock()
+	g.idle = append(g.idle, s)
+	g.nidle.Store(int32(len(g.idle)))
+	g.idleMu.Unlock()
+}
+
+// popIdle takes the worker that parked last off the idle stack, if any.
+// The worker stays parked until whoever gets it enqueues on it (or a
+// resize or close wakes it).
+func (g *Group[T]) popIdle() *slot[T] {
+	g.idleMu.Lock()
+	defer g.idleMu.Unlock()
+	n := len(g.idle)
+	if n == 0 {
+		return nil
+	}
+	s := g.idle[n-1]
+	g.idle[n-1] = nil
+	g.idle = g.idle[:n-1]
+	g.nidle.Store(int32(n - 1))
+	return s
+}
+
+// removeIdle takes s off the idle stack and reports whether it was there.
+func (g *Group[T]) removeIdle(s *slot[T]) bool {
+	g.idleMu.Lock()
+	defer g.idleMu.Unlock()
+	for i := len(g.idle) - 1; i >= 0; i-- {
+		if g.idle[i] == s {
+			copy(g.idle[i:], g.idle[i+1:])
+			g.idle[len(g.idle)-1] = nil
+			g.idle = g.idle[:len(g.idle)-1]
+			g.nidle.Store(int32(len(g.idle)))
+			return true
+		}
+	}
+	return false
 }

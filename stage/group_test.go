@@ -1,7 +1,6 @@
 package stage_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -37,7 +36,7 @@ type gated struct {
 	problems []string
 }
 
-func newGated(n, queue int, opts ...stage.GroupOption) *gated {
+func newGated(n int, opts ...stage.GroupOption) *gated {
 	h := &gated{
 		gates:   make([]chan bool, n),
 		in:      make([]atomic.Int32, n),
@@ -46,7 +45,7 @@ func newGated(n, queue int, opts ...stage.GroupOption) *gated {
 	for i := range h.gates {
 		h.gates[i] = make(chan bool)
 	}
-	h.g = stage.NewGroup(n, queue, h.handle, opts...)
+	h.g = stage.NewGroup(n, h.handle, opts...)
 	return h
 }
 
@@ -79,11 +78,11 @@ func (h *gated) startedBy(w int) []int {
 // groupProg is a schedule for a gated group, drawn before it runs: rapid
 // must not fail inside a bubble, so the run only records what it saw.
 type groupProg struct {
-	n, queue           int
-	overflow, onDemand bool
-	linger             time.Duration
-	steps              []groupStep
-	end                string // "close", "abort" or "close+abort"
+	n        int
+	onDemand bool
+	linger   time.Duration
+	steps    []groupStep
+	end      string // "close", "abort" or "close+abort"
 }
 
 type groupStep struct {
@@ -96,8 +95,6 @@ type groupStep struct {
 func drawGroupProg(t *rapid.T) groupProg {
 	p := groupProg{
 		n:        rapid.IntRange(1, 4).Draw(t, "workers"),
-		queue:    rapid.IntRange(1, 3).Draw(t, "queue"),
-		overflow: rapid.Bool().Draw(t, "overflow"),
 		onDemand: rapid.Bool().Draw(t, "onDemand"),
 	}
 	if p.onDemand {
@@ -123,7 +120,6 @@ type groupModel struct {
 	now       time.Duration
 	given     [][]int
 	pending   [][]int
-	extra     []int // failed Sends, which still count as assigned
 	serving   []bool
 	idleSince []time.Duration
 }
@@ -133,7 +129,6 @@ func newGroupModel(p groupProg) *groupModel {
 		p:         p,
 		given:     make([][]int, p.n),
 		pending:   make([][]int, p.n),
-		extra:     make([]int, p.n),
 		serving:   make([]bool, p.n),
 		idleSince: make([]time.Duration, p.n),
 	}
@@ -178,18 +173,14 @@ func (m *groupModel) alive() int {
 // runGroupProg runs p in the current bubble and returns what disagreed
 // with the model.
 func runGroupProg(p groupProg) []string {
-	var opts []stage.GroupOption
-	if p.overflow {
-		opts = append(opts, stage.WithOverflow())
-	}
+	opts := []stage.GroupOption{stage.WithoutStealing()}
 	if p.onDemand {
 		opts = append(opts, stage.WithOnDemand(p.linger))
 	}
-	h := newGated(p.n, p.queue, opts...)
+	h := newGated(p.n, opts...)
 	g := h.g
 	m := newGroupModel(p)
 	loads := g.View()
-	errFull := errors.New("test: full")
 
 	check := func(at string) {
 		synctest.Wait()
@@ -208,15 +199,13 @@ func runGroupProg(p groupProg) []string {
 			if got, want := g.Queued(w), max(pend-1, 0); got != want {
 				h.note("%s: Queued(%d) = %d, want %d", at, w, got, want)
 			}
-			if p.overflow {
-				if got, want := g.Handed(w), min(pend, p.queue); got != want {
-					h.note("%s: Handed(%d) = %d, want %d (queue %d)", at, w, got, want, p.queue)
-				}
+			if got, want := g.Handed(w), min(pend, 1); got != want {
+				h.note("%s: Handed(%d) = %d, want %d", at, w, got, want)
 			}
 			if got := loads.Active(w); got != pend {
 				h.note("%s: Active(%d) = %d, want %d", at, w, got, pend)
 			}
-			if got, want := loads.Assigned(w), uint64(len(m.given[w])+m.extra[w]); got != want {
+			if got, want := loads.Assigned(w), uint64(len(m.given[w])); got != want {
 				h.note("%s: Assigned(%d) = %d, want %d", at, w, got, want)
 			}
 		}
@@ -231,24 +220,8 @@ func runGroupProg(p groupProg) []string {
 		case "give":
 			v := next
 			next++
-			if p.overflow {
-				if err := g.Enqueue(w, v); err != nil {
-					h.note("%s: Enqueue: %v", at, err)
-					continue
-				}
-			} else if len(m.pending[w]) > p.queue {
-				// Full: Send must give up when ctx is done, leaving the
-				// worker as it was.
-				ctx, cancel := context.WithCancelCause(context.Background())
-				cancel(errFull)
-				if err := g.Send(ctx, w, v); err != errFull {
-					h.note("%s: Send to a full worker with a cancelled ctx = %v, want %v", at, err, errFull)
-				}
-				m.extra[w]++
-				check(at)
-				continue
-			} else if err := g.Send(context.Background(), w, v); err != nil {
-				h.note("%s: Send: %v", at, err)
+			if err := enqueue(g, w, v); err != nil {
+				h.note("%s: Enqueue: %v", at, err)
 				continue
 			}
 			m.give(w, v)
@@ -271,10 +244,8 @@ func runGroupProg(p groupProg) []string {
 	case "close":
 		g.Close()
 		g.Close()
-		if p.overflow {
-			if err := g.Enqueue(0, -1); !errors.Is(err, stage.ErrClosed) {
-				h.note("Enqueue after Close = %v, want ErrClosed", err)
-			}
+		if err := enqueue(g, 0, -1); !errors.Is(err, stage.ErrClosed) {
+			h.note("Enqueue after Close = %v, want ErrClosed", err)
 		}
 		// Workers drain everything, overflow queues included.
 		for w := range p.n {
@@ -289,10 +260,8 @@ func runGroupProg(p groupProg) []string {
 		}
 		g.Abort(drop)
 		g.Abort(func(w, v int) { h.note("second Abort dropped %d of worker %d", v, w) })
-		if p.overflow {
-			if err := g.Enqueue(0, -1); !errors.Is(err, stage.ErrClosed) {
-				h.note("Enqueue after Abort = %v, want ErrClosed", err)
-			}
+		if err := enqueue(g, 0, -1); !errors.Is(err, stage.ErrClosed) {
+			h.note("Enqueue after Abort = %v, want ErrClosed", err)
 		}
 		for w := range p.n {
 			pend := m.pending[w]
@@ -338,10 +307,10 @@ func runGroupProg(p groupProg) []string {
 }
 
 // TestGroup_MatchesModel runs random schedules over every kind of group
-// (Send or Enqueue, persistent or on demand, lingering or not) and compares
-// it with the model after every step: calls per worker never overlap and
-// keep arrival order; Enqueue never blocks; Handed never exceeds queue;
-// Send gives up on ctx when full; Alive and Loads are exact; linger is
+// without stealing (persistent or on demand, lingering or not) and
+// compares it with the model after every step: calls per worker never
+// overlap and keep arrival order; Enqueue never blocks; Handed is the
+// running item; Alive and Loads are exact; linger is
 // exact in virtual time; a Goexit in handle finishes the item and the worker
 // serves on; Close drains everything; Abort returns each item not started
 // exactly once, and running items finish.
@@ -360,15 +329,14 @@ func TestGroup_MatchesModel(t *testing.T) {
 // WithOnDemand refuse, with package-prefixed messages.
 func TestNewGroup_Panics(t *testing.T) {
 	nop := func(int, int) {}
-	require.PanicsWithValue(t, "stage: NewGroup with 0 workers, want at least 1", func() { stage.NewGroup(0, 1, nop) })
-	require.PanicsWithValue(t, "stage: NewGroup with queue 0, want at least 1", func() { stage.NewGroup(1, 0, nop) })
-	require.PanicsWithValue(t, "stage: NewGroup with nil handle", func() { stage.NewGroup[int](1, 1, nil) })
+	require.PanicsWithValue(t, "stage: NewGroup with 0 workers, want at least 1", func() { stage.NewGroup(0, nop) })
+	require.PanicsWithValue(t, "stage: NewGroup with nil handle", func() { stage.NewGroup[int](1, nil) })
 	require.PanicsWithValue(t, "stage: WithOnDemand with negative linger -1ns", func() { stage.WithOnDemand(-1) })
 }
 
 // TestGroup_Len checks the figures a fresh group reports.
 func TestGroup_Len(t *testing.T) {
-	g := stage.NewGroup(3, 2, func(int, int) {})
+	g := stage.NewGroup(3, func(int, int) {})
 	require.Equal(t, 3, g.Len())
 	require.Equal(t, 3, g.View().Len())
 	require.Equal(t, 3, g.Alive())
@@ -376,32 +344,38 @@ func TestGroup_Len(t *testing.T) {
 	g.Wait()
 	require.Zero(t, g.Alive())
 
-	od := stage.NewGroup(3, 2, func(int, int) {}, stage.WithOnDemand(time.Second))
+	od := stage.NewGroup(3, func(int, int) {}, stage.WithOnDemand(time.Second))
 	require.Zero(t, od.Alive(), "on-demand workers start with their first item")
 	od.Close()
 	od.Wait()
 }
 
 // ExampleGroup feeds a group of two workers without ever blocking, then
-// closes it and waits for every item to be handled.
+// closes it and waits for every item to be handled. The items are pinned,
+// so each runs where it was put.
 func ExampleGroup() {
 	var mu sync.Mutex
 	seen := make([][]string, 2)
-	g := stage.NewGroup(2, 1, func(w int, v string) {
+	g := stage.NewGroup(2, func(w int, v string) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[w] = append(seen[w], v)
-	}, stage.WithOverflow())
+	})
 	for i, v := range []string{"a", "b", "c", "d", "e"} {
-		if err := g.Enqueue(i%2, v); err != nil {
+		if err := g.View().Enqueue(i%2, v, 0, true); err != nil {
 			fmt.Println(err)
 		}
 	}
 	g.Close()
 	g.Wait()
 	fmt.Println(seen)
-	fmt.Println(g.Enqueue(0, "f"))
+	fmt.Println(g.View().Enqueue(0, "f", 0, true))
 	// Output:
 	// [[a c e] [b d]]
 	// stage: group closed
+}
+
+// enqueue gives v to worker w of g's current view, at priority 0, movable.
+func enqueue[T any](g *stage.Group[T], w int, v T) error {
+	return g.View().Enqueue(w, v, 0, false)
 }

@@ -13,13 +13,17 @@ import (
 type Config[In any] struct {
 	// Workers is the number of workers; 0 means 1.
 	Workers int
-	// Queue is how many chunks wait for each worker; 0 means 1.
+	// Queue is how many chunks the stage holds per worker besides the one
+	// the worker runs; 0 means 1. Unordered, the stage holds at most
+	// Workers×(Queue+1) chunks queued or running; ordered, ReorderFactor
+	// times that, so that results can wait for their turn while the
+	// workers go on.
 	Queue int
 	// Strategy picks the worker for each chunk; nil means round robin.
 	// Worker loads count chunks.
 	Strategy balance.Strategy
 	// Key, with a balance.KeyedStrategy, places items by key: each chunk
-	// is split into runs of items bound for one worker.
+	// is split into runs of items bound for one worker, which never move.
 	Key func(In) uint64
 	// Ordered emits results in input order; otherwise as chunks finish.
 	Ordered bool
@@ -27,10 +31,18 @@ type Config[In any] struct {
 	// Linger idle.
 	OnDemand bool
 	Linger   time.Duration
+	// NoSteal keeps every chunk on the worker the strategy picked.
+	NoSteal bool
 	// Buffer is how many result chunks the output channel holds; 0 means
 	// Workers.
 	Buffer int
 }
+
+// ReorderFactor is how many times more chunks an ordered Map stage holds
+// than an unordered one: the reorder window. Results that finished early
+// wait in it for the chunks before them, so one slow chunk does not stop
+// the other workers until the window is full.
+const ReorderFactor = 8
 
 func (c *Config[In]) fill() {
 	if c.Workers < 0 || c.Queue < 0 || c.Buffer < 0 || c.Linger < 0 {
@@ -46,17 +58,30 @@ func (c *Config[In]) fill() {
 	}
 }
 
+// window is how many chunks the stage admits at once: queued, running or
+// waiting in the reorder window.
+func (c Config[In]) window() int {
+	w := c.Workers * (c.Queue + 1)
+	if c.Ordered {
+		w *= ReorderFactor
+	}
+	return w
+}
+
 // Capacity returns the most items a Map stage with this config holds at
-// once, for chunks of size items: the chunk being placed on a worker,
-// chunks waiting for or held by workers, results waiting to be put back in
-// order and the one being put back, and the output channel.
+// once, for chunks of size items: the chunk being placed on a worker, the
+// window of chunks queued, running or waiting for their turn, and the
+// output channel.
 func (c Config[In]) Capacity(size int) int {
 	c.fill()
-	chunks := 1 + c.Workers*(c.Queue+1) + c.Buffer
-	if c.Ordered {
-		chunks += c.Workers*c.Queue + 1
-	}
-	return chunks * size
+	return (1 + c.window() + c.Buffer) * size
+}
+
+// piece is a chunk on its way through a Map stage, with its place in the
+// input.
+type piece[T any] struct {
+	c   []T
+	seq uint64
 }
 
 // Map is the pool stage of a stream. It spreads the chunks of in over a
@@ -65,87 +90,93 @@ func (c Config[In]) Capacity(size int) int {
 // item yields (none, one or more results) to out and returns it. Result
 // chunks come out in input order if cfg.Ordered, else as they finish.
 //
-// Each worker handles its chunks one at a time and in order, so ordering
-// needs no reorder buffer: the worker each chunk went to is queued, and the
-// results are read back from the workers in that sequence.
+// The fan-out never waits for one worker: it waits only while the stage
+// holds its window of chunks, and a worker that runs out of work takes
+// queued chunks from another (unless cfg.NoSteal, or the chunk is keyed).
+// Ordered results wait in a reorder window until the chunks before them
+// are out.
 //
 // Ownership: Map reads in until it is closed or ctx is done, puts back
 // every chunk it reads, and never closes in. It owns the returned stream
 // and closes it once all workers have returned and all results are sent.
-// Once ctx is done, workers skip the chunks they still hold and nothing
-// more is sent, so a consumer may stop reading once it has cancelled ctx:
-// every goroutine Map started exits after the fn calls in progress return.
+// Once ctx is done, workers skip the chunks they still hold without
+// calling fn and nothing more is sent, so a consumer may stop reading once
+// it has cancelled ctx: every goroutine Map started exits after the fn
+// calls in progress return.
 func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.Context, worker int, v In, out []Out) []Out, cfg Config[In]) *Chunks[Out] {
 	cfg.fill()
-	out := newChunks[Out](cfg.Buffer, in.Size(), cfg.Buffer+cfg.Workers*(2*cfg.Queue+3))
+	window := cfg.window()
+	out := newChunks[Out](cfg.Buffer, in.Size(), cfg.Buffer+window+2)
 	done := ctx.Done()
-	var outs []chan []Out
-	var order chan int
+	credits := make(chan struct{}, window)
+	var ro *reorder[Out]
 	if cfg.Ordered {
-		outs = make([]chan []Out, cfg.Workers)
-		for i := range outs {
-			outs[i] = make(chan []Out, cfg.Queue)
-		}
-		order = make(chan int, cfg.Workers*(cfg.Queue+2)+cfg.Buffer)
+		ro = newReorder[Out](window)
 	}
-	handle := func(w int, c []In) {
+	handle := func(w int, p piece[In]) {
 		res := out.Get()
-		select {
-		case <-done:
-		default:
-			for _, v := range c {
+		if !isDone(done) {
+			for _, v := range p.c {
 				res = fn(ctx, w, v, res)
 			}
 		}
-		in.Put(c)
-		if outs != nil {
-			Emit(done, outs[w], res) // even when empty: one per order entry
-		} else {
-			out.Send(done, res)
+		in.Put(p.c)
+		if ro != nil {
+			ro.put(p.seq, res) // the merge gives the credit back
+			return
 		}
+		out.Send(done, res)
+		<-credits
 	}
 	var opts []GroupOption
 	if cfg.OnDemand {
 		opts = append(opts, WithOnDemand(cfg.Linger))
 	}
-	g := NewGroup(cfg.Workers, cfg.Queue, handle, opts...)
+	if cfg.NoSteal {
+		opts = append(opts, WithoutStealing())
+	}
+	g := NewGroup(cfg.Workers, handle, opts...)
 	merged := make(chan struct{})
-	if outs != nil {
+	if ro != nil {
 		go func() {
 			defer close(merged)
-			mergeOrdered(done, order, outs, out)
+			ro.merge(done, out, credits)
 		}()
 	} else {
 		close(merged)
 	}
 	go func() {
-		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, order)
+		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, credits)
 		g.Close()
-		if order != nil {
-			close(order)
-		}
 		g.Wait()
+		if ro != nil {
+			ro.finish()
+		}
 		<-merged
 		out.Close() // last: every worker and the merge have returned
 	}()
 	return out
 }
 
-// fanOut sends each chunk of in to the worker strategy picks, and records
-// the worker on order, if not nil, before the chunk. With a keyed strategy
-// and a key function it splits chunks into runs bound for one worker.
-func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[[]T], strategy balance.Strategy, key func(T) uint64, order chan<- int) {
+// fanOut places each chunk of in on the worker strategy picks, taking a
+// credit for it first. With a keyed strategy and a key function it splits
+// chunks into runs bound for one worker, pinned there.
+func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strategy balance.Strategy, key func(T) uint64, credits chan<- struct{}) {
 	done := ctx.Done()
-	loads := g.View()
+	view := g.View()
 	keyed, _ := strategy.(balance.KeyedStrategy)
 	if key == nil {
 		keyed = nil
 	}
-	send := func(w int, c []T) bool {
-		if order != nil && !Emit(done, order, w) {
+	var seq uint64
+	send := func(w int, c []T, pinned bool) bool {
+		if !Emit(done, credits, struct{}{}) {
+			in.Put(c)
 			return false
 		}
-		return g.Send(ctx, w, c) == nil
+		p := piece[T]{c, seq}
+		seq++
+		return view.Enqueue(w, p, 0, pinned) == nil // the group closes only after fanOut
 	}
 	for {
 		c, ok := receive(done, in.C())
@@ -157,40 +188,27 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[[]T], strategy b
 			continue
 		}
 		if keyed == nil {
-			if !send(strategy.Pick(loads), c) {
+			if !send(strategy.Pick(view), c, false) {
 				return
 			}
 			continue
 		}
-		start, w := 0, keyed.PickKey(loads, key(c[0]))
+		start, w := 0, keyed.PickKey(view, key(c[0]))
 		for j := 1; j <= len(c); j++ {
 			next := -1
 			if j < len(c) {
-				next = keyed.PickKey(loads, key(c[j]))
+				next = keyed.PickKey(view, key(c[j]))
 			}
 			if next == w {
 				continue
 			}
-			if !send(w, append(in.Get(), c[start:j]...)) {
+			if !send(w, append(in.Get(), c[start:j]...), true) {
+				in.Put(c)
 				return
 			}
 			start, w = j, next
 		}
 		in.Put(c)
-	}
-}
-
-// mergeOrdered forwards result chunks to out in the sequence order gives,
-// until order is closed or done closes.
-// It stops as soon as it sees done: a worker that skipped a chunk saw done
-// before merge got that chunk's empty result, so checking before each send
-// keeps what comes out a gapless prefix of the full output.
-func mergeOrdered[T any](done <-chan struct{}, order <-chan int, outs []chan []T, out *Chunks[T]) {
-	for w := range order {
-		c, ok := receive(done, outs[w])
-		if !ok || isDone(done) || !out.Send(done, c) {
-			return
-		}
 	}
 }
 

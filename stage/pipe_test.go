@@ -374,7 +374,7 @@ func TestMap_InFlightReachesCapacity(t *testing.T) {
 func TestConfig_Capacity(t *testing.T) {
 	require.Equal(t, (1+1*2+1)*10, stage.Config[int]{}.Capacity(10))
 	require.Equal(t, (1+4*(2+1)+3)*5, stage.Config[int]{Workers: 4, Queue: 2, Buffer: 3}.Capacity(5))
-	require.Equal(t, (1+4*(2+1)+4+4*2+1)*5, stage.Config[int]{Workers: 4, Queue: 2, Ordered: true}.Capacity(5))
+	require.Equal(t, (1+4*(2+1)*stage.ReorderFactor+4)*5, stage.Config[int]{Workers: 4, Queue: 2, Ordered: true}.Capacity(5))
 }
 
 // TestMap_NegativeConfigPanics checks that a negative config field panics

@@ -35,21 +35,28 @@ func TestPqueue_MatchesSortedModel(t *testing.T) {
 				prio := rapid.IntRange(-2, 2).Draw(t, "prio")
 				v := item{prio, seq}
 				seq++
-				q.push(v, prio)
+				q.push(entry[item]{v, uint64(v.seq)}, prio)
 				model = append(model, v)
 			},
 			"pop": func(t *rapid.T) {
 				want, wantOK := take()
-				got, ok := q.pop()
-				if ok != wantOK || got != want {
-					t.Fatalf("pop = %v, %v; want %v, %v", got, ok, want, wantOK)
+				if p, s, ok := q.peek(); ok != wantOK || ok && (p != want.prio || s != uint64(want.seq)) {
+					t.Fatalf("peek = %d, %d, %v; want %v, %v", p, s, ok, want, wantOK)
+				}
+				got, prio, ok := q.pop()
+				if ok != wantOK || got.v != want || ok && (prio != want.prio || got.seq != uint64(want.seq)) {
+					t.Fatalf("pop = %v, %d, %v; want %v, %v", got, prio, ok, want, wantOK)
 				}
 			},
 			"drain": func(t *rapid.T) {
 				want := slices.Clone(model)
 				slices.SortStableFunc(want, func(a, b item) int { return cmp.Compare(b.prio, a.prio) })
 				model = nil
-				if got := q.drain(); !slices.Equal(got, want) {
+				var got []item
+				for _, e := range q.drain(nil) {
+					got = append(got, e.v)
+				}
+				if !slices.Equal(got, want) {
 					t.Fatalf("drain = %v; want %v", got, want)
 				}
 			},

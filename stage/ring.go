@@ -1,11 +1,16 @@
 package stage
 
-// ring is a FIFO queue of unbounded size: the per-worker overflow queue that
-// lets submission never block. Not safe for concurrent use; [Group] guards it.
+// ring is a FIFO queue of unbounded size. It grows by doubling and gives
+// its memory back once it is empty, so a queue that held a million items
+// holds none after they drained. Not safe for concurrent use; [Group]
+// guards it.
 type ring[T any] struct {
 	buf        []T
 	head, size int
 }
+
+// keptRing is the most slots an empty ring keeps for reuse.
+const keptRing = 64
 
 func (r *ring[T]) len() int { return r.size }
 
@@ -32,12 +37,20 @@ func (r *ring[T]) pop() (v T, ok bool) {
 	return v, true
 }
 
+// shrink drops the buffer of an empty ring that grew past keptRing.
+func (r *ring[T]) shrink() {
+	if r.size == 0 && len(r.buf) > keptRing {
+		r.buf, r.head = nil, 0
+	}
+}
+
 // drain removes and returns every item, oldest first.
 func (r *ring[T]) drain() []T {
 	out := make([]T, 0, r.size)
 	for {
 		v, ok := r.pop()
 		if !ok {
+			r.shrink()
 			return out
 		}
 		out = append(out, v)

@@ -2,11 +2,9 @@ package stage_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -65,24 +63,16 @@ func (r *callRecorder) last() handleCall {
 // its last item finished; a new goroutine on the next item; and a new item
 // during the linger keeping the same goroutine and restarting the linger.
 func TestGroup_OnDemandLingersExactly(t *testing.T) {
-	for _, mode := range []string{"send", "enqueue"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, pinned := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pinned=%v", pinned), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const linger = 10 * time.Second
 				rec := newCallRecorder()
-				opts := []stage.GroupOption{stage.WithOnDemand(linger)}
-				if mode == "enqueue" {
-					opts = append(opts, stage.WithOverflow())
-				}
-				g := stage.NewGroup(2, 4, rec.handle, opts...)
+				g := stage.NewGroup(2, rec.handle, stage.WithOnDemand(linger), stage.WithoutStealing())
 				t.Cleanup(func() { g.Close(); g.Wait() })
 				give := func(w, v int) {
 					t.Helper()
-					if mode == "enqueue" {
-						require.NoError(t, g.Enqueue(w, v))
-					} else {
-						require.NoError(t, g.Send(context.Background(), w, v))
-					}
+					require.NoError(t, g.View().Enqueue(w, v, 0, pinned))
 				}
 
 				synctest.Wait()
@@ -140,9 +130,9 @@ func TestGroup_OnDemandLingersExactly(t *testing.T) {
 func TestGroup_OnDemandLingerZero(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newCallRecorder()
-		g := stage.NewGroup(1, 2, rec.handle, stage.WithOnDemand(0), stage.WithOverflow())
-		require.NoError(t, g.Enqueue(0, 5))
-		require.NoError(t, g.Enqueue(0, 5))
+		g := stage.NewGroup(1, rec.handle, stage.WithOnDemand(0))
+		require.NoError(t, enqueue(g, 0, 5))
+		require.NoError(t, enqueue(g, 0, 5))
 		synctest.Wait()
 		require.Equal(t, 1, g.Alive())
 		time.Sleep(10*time.Millisecond - time.Nanosecond)
@@ -153,7 +143,7 @@ func TestGroup_OnDemandLingerZero(t *testing.T) {
 		require.Zero(t, g.Alive(), "exits the moment its queue is empty")
 		before := rec.last().goroutine
 
-		require.NoError(t, g.Enqueue(0, 0))
+		require.NoError(t, enqueue(g, 0, 0))
 		synctest.Wait()
 		require.Zero(t, g.Alive())
 		require.NotEqual(t, before, rec.last().goroutine, "a new goroutine for the next item")
@@ -169,9 +159,9 @@ func TestGroup_OnDemandBurst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, items = 3, 60
 		rec := newCallRecorder()
-		g := stage.NewGroup(n, 2, rec.handle, stage.WithOnDemand(time.Second), stage.WithOverflow())
+		g := stage.NewGroup(n, rec.handle, stage.WithOnDemand(time.Second), stage.WithoutStealing())
 		for i := range items {
-			require.NoError(t, g.Enqueue(i%n, 1))
+			require.NoError(t, enqueue(g, i%n, 1))
 			synctest.Wait()
 			require.LessOrEqual(t, g.Alive(), n)
 		}
@@ -204,37 +194,32 @@ func TestGroup_Goexit(t *testing.T) {
 		name string
 		opts []stage.GroupOption
 	}{
-		{"send/persistent", nil},
-		{"send/on-demand", []stage.GroupOption{stage.WithOnDemand(time.Second)}},
-		{"enqueue/persistent", []stage.GroupOption{stage.WithOverflow()}},
-		{"enqueue/on-demand", []stage.GroupOption{stage.WithOverflow(), stage.WithOnDemand(0)}},
+		{"persistent", nil},
+		{"on-demand-linger", []stage.GroupOption{stage.WithOnDemand(time.Second)}},
+		{"on-demand", []stage.GroupOption{stage.WithOnDemand(0)}},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const n, items = 2, 20
 				rec := newCallRecorder()
-				g := stage.NewGroup(n, 2, func(w, v int) {
+				g := stage.NewGroup(n, func(w, v int) {
 					rec.handle(w, 0)
 					if v%3 != 1 {
 						runtime.Goexit()
 					}
 				}, k.opts...)
 				for i := range items {
-					if strings.HasPrefix(k.name, "enqueue") {
-						require.NoError(t, g.Enqueue(i%n, i))
-					} else {
-						require.NoError(t, g.Send(context.Background(), i%n, i))
-					}
+					require.NoError(t, g.View().Enqueue(i%n, i, 0, true))
 				}
 				synctest.Wait()
 				for w := range n {
 					require.Zero(t, g.View().Active(w), "items that called Goexit still count as active on worker %d", w)
 					require.EqualValues(t, items/n, g.View().Assigned(w))
 				}
-				if k.name == "send/persistent" || k.name == "enqueue/persistent" {
+				if k.name == "persistent" {
 					require.Equal(t, n, g.Alive(), "a worker whose handle called Goexit serves on")
-				} else if k.name == "send/on-demand" {
+				} else if k.name == "on-demand-linger" {
 					require.Equal(t, n, g.Alive(), "lingering after the Goexit")
 				}
 				require.LessOrEqual(t, g.Alive(), n)
@@ -263,8 +248,8 @@ func TestGroup_Goexit(t *testing.T) {
 // TestGroup_HandlePanicReachesWait checks that a panic in handle, a bug the
 // group does not hide, comes out of Wait with its value.
 func TestGroup_HandlePanicReachesWait(t *testing.T) {
-	g := stage.NewGroup(1, 1, func(int, int) { panic("boom") })
-	require.NoError(t, g.Send(context.Background(), 0, 1))
+	g := stage.NewGroup(1, func(int, int) { panic("boom") })
+	require.NoError(t, enqueue(g, 0, 1))
 	g.Close()
 	defer func() {
 		r := recover()

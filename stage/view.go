@@ -22,15 +22,29 @@ func (v *View[T]) Active(i int) int { return int(v.all[i].active.Load()) }
 // Assigned returns the items ever assigned to worker i.
 func (v *View[T]) Assigned(i int) uint64 { return v.all[i].assigned.Load() }
 
-// Enqueue gives x to worker i of this view without blocking, with priority
-// prio: see [Group.EnqueuePriority]. It fails with [ErrRetired] if the
-// worker was retired since the view was taken, and [ErrClosed] once the
-// group is closing.
-func (v *View[T]) Enqueue(i int, x T, prio int) error {
-	if !v.g.overflow {
-		panic("stage: Enqueue on a group not made WithOverflow; use Send")
+var _ balance.Workers = (*View[int])(nil)
+
+// Enqueue gives x to worker i of this view without blocking. In i's queue,
+// items of higher prio are taken before items of lower prio, and items of
+// equal prio in the order they came. A pinned item runs on worker i; an
+// item that is not may go to the worker that parked last instead, if one
+// is parked, and may be taken by a worker that runs out of work (unless
+// the group is made [WithoutStealing]).
+//
+// Enqueue fails with [ErrRetired] if worker i was retired since the view
+// was taken, and [ErrClosed] once the group is closing.
+func (v *View[T]) Enqueue(i int, x T, prio int, pinned bool) error {
+	g := v.g
+	if !pinned && g.steal && g.nidle.Load() > 0 {
+		if s := g.popIdle(); s != nil && g.put(s, x, prio, false) == nil {
+			return nil
+		}
 	}
-	s := v.all[i]
+	return g.put(v.all[i], x, prio, pinned)
+}
+
+// put queues x on s and makes sure a goroutine will take it.
+func (g *Group[T]) put(s *slot[T], x T, prio int, pinned bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -39,25 +53,11 @@ func (v *View[T]) Enqueue(i int, x T, prio int) error {
 	if s.retired {
 		return ErrRetired
 	}
-	s.assign()
-	if s.handed < v.g.queue && s.over.len() == 0 {
-		s.handed++
-		s.ch <- x // never blocks: the channel holds at most handed-1 items
-	} else {
-		s.over.push(x, prio)
-	}
-	v.g.wakeLocked(s)
+	s.assign(1)
+	s.pushLocked(x, prio, pinned)
+	g.wakeLocked(s)
 	return nil
 }
-
-func (s *slot[T]) assign() {
-	s.active.Add(1)
-	s.assigned.Add(1)
-}
-
-func (s *slot[T]) finish(n int) { s.active.Add(-int64(n)) }
-
-var _ balance.Workers = (*View[int])(nil)
 
 // Resize sets the number of active workers to n. Growing takes effect at
 // once: workers retired earlier come back (with their index), new ones are
@@ -65,14 +65,11 @@ var _ balance.Workers = (*View[int])(nil)
 // item it runs, and every item still queued for it is taken away and given
 // to rehome, in the order the worker would have run them, so the owner can
 // enqueue it again on the workers that remain. Nothing is lost or given
-// twice. Resize is only for groups made [WithOverflow]; it fails with
-// [ErrClosed] once the group is closing. n < 1 panics.
+// twice, and Resize never waits for a worker. It fails with [ErrClosed]
+// once the group is closing. n < 1 panics.
 func (g *Group[T]) Resize(n int, rehome func(v T)) error {
 	if n < 1 {
 		panic("stage: Resize to fewer than 1 worker")
-	}
-	if !g.overflow {
-		panic("stage: Resize on a group not made WithOverflow")
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -84,7 +81,8 @@ func (g *Group[T]) Resize(n int, rehome func(v T)) error {
 	if n > len(all) {
 		all = append(all[:len(all):len(all)], make([]*slot[T], n-len(all))...)
 		for i := len(old.all); i < n; i++ {
-			all[i] = g.newSlot(i)
+			all[i] = &slot[T]{idx: i, wake: make(chan struct{}, 1)}
+			defer g.serveFirst(all[i]) // once the view that has it is out
 		}
 	}
 	for i := old.n; i < min(n, len(old.all)); i++ {
@@ -99,56 +97,27 @@ func (g *Group[T]) Resize(n int, rehome func(v T)) error {
 	return nil
 }
 
-// retire takes worker s out: no new items, its queued items taken back (and
-// returned), its channel closed so its goroutine ends after the item it
-// runs.
+// retire takes worker s out: no new items, its queued items taken back
+// (and returned), its goroutine woken to end after the item it runs.
 func (g *Group[T]) retire(s *slot[T]) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.retired = true
-	var taken []T
-	for len(s.ch) > 0 {
-		taken = append(taken, <-s.ch)
-		s.handed--
-	}
-	taken = append(taken, s.over.drain()...)
-	s.finish(len(taken))
-	if !s.chClosed {
-		close(s.ch)
-		s.chClosed = true
+	taken := s.takeAllLocked()
+	if s.parked {
+		g.unpark(s)
 	}
 	return taken
 }
 
-// revive brings a retired worker back, on a new channel; a goroutine still
-// finishing its last item moves over to it.
+// revive brings a retired worker back; a goroutine still finishing its
+// last item goes on serving it.
 func (g *Group[T]) revive(s *slot[T]) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.retired = false
-	if s.chClosed {
-		s.ch = make(chan T, g.queue)
-		s.chClosed = false
-	}
 	if !g.onDemand && !s.serving {
 		s.serving = true
 		g.start(s)
 	}
-}
-
-// switchChan is called by a goroutine whose channel ch was closed: if the
-// worker was revived on a new channel meanwhile, it returns that channel to
-// serve on (even if it is closed since: items may wait in it); otherwise
-// the goroutine stops serving.
-func (g *Group[T]) switchChan(s *slot[T], ch chan T) (chan T, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch != ch {
-		return s.ch, true
-	}
-	s.serving = false
-	// Under the lock: a goroutine woken for this worker from now on must
-	// not be counted beside this exiting one.
-	g.alive.Add(-1)
-	return nil, false
 }
