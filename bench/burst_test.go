@@ -24,9 +24,9 @@ const (
 //
 // sluice-ondemand is pool.WithOnDemand(1ms): its workers exit 1ms after
 // their last task, so a burst starts its goroutines again. The others keep
-// theirs (sluice, ants, workerpool, chan) or start goroutines per task or
-// batch and hold none between (pond, conc, errgroup). The gaps are not
-// timed. One op is one task.
+// theirs (sluice, ants, workerpool, chan, chan-future) or start goroutines
+// per task or batch and hold none between (pond, conc, errgroup). The gaps
+// are not timed. One op is one task.
 func BenchmarkBurst(b *testing.B) {
 	subjects := append([]submitSubject{
 		{"sluice-ondemand", sluiceSubmit(pool.WithOnDemand(linger))},

@@ -14,9 +14,16 @@
 //	BenchmarkLimiter       one shared rate limit that never makes anyone wait (limiter_test.go)
 //	BenchmarkBalance       heavy-tailed tasks through each balance strategy, in virtual time (balance_test.go)
 //	BenchmarkBurst         bursts of tasks separated by idle gaps (burst_test.go)
+//	BenchmarkHeavyTail     heavy-tailed sleeping tasks, all submitted at once, in real time (heavytail_test.go)
+//	BenchmarkCPUBound      CPU-bound tasks on every core, speedup over a sequential loop (cpubound_test.go)
+//	BenchmarkIdleLatency   one task at a time on an idle pool, p50/p99 latency (latency_test.go)
+//	BenchmarkMixedOrder    a stream of mixed slow and fast items, ordered against unordered (mixedorder_test.go)
 //
 // One benchmark op is one item (task, stream item or acquisition) unless the
 // benchmark's doc says otherwise, so ns/op and allocs/op read as per item.
+// HeavyTail, CPUBound and MixedOrder are the exceptions: one op is one whole
+// run of all their tasks, and their figures are the custom metrics
+// (makespan/ideal, speedup) that b.ReportMetric adds.
 //
 // # Running
 //

@@ -6,6 +6,7 @@ replace github.com/sluice-go/sluice => ../
 
 require (
 	github.com/alitto/pond/v2 v2.7.1
+	github.com/destel/rill v0.7.0
 	github.com/gammazero/workerpool v1.3.0
 	github.com/panjf2000/ants/v2 v2.12.1
 	github.com/sluice-go/sluice v0.0.0-00010101000000-000000000000

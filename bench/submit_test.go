@@ -20,7 +20,9 @@ import (
 // producer, 8 workers: the producer submits a batch of 1024 tasks, then
 // collects their 1024 results, and so on. Subjects with futures await each
 // one; the others write each result into a slice and the producer waits for
-// the batch (a WaitGroup or the library's Wait). One op is one task.
+// the batch (a WaitGroup or the library's Wait). chan is the hand-rolled
+// floor of the latter kind; chan-future, of the former: a result channel
+// per task, received from in turn. One op is one task.
 func BenchmarkSubmit(b *testing.B) {
 	for _, s := range submitSubjects {
 		b.Run("subject="+s.name, func(b *testing.B) {
@@ -53,6 +55,7 @@ var submitSubjects = []submitSubject{
 	{"errgroup", errgroupSubmit},
 	{"workerpool", workerpoolSubmit},
 	{"chan", chanSubmit},
+	{"chan-future", chanFutureSubmit},
 }
 
 // sluiceSubmit: pool.Submit returns a *future.Future; Await each.
@@ -193,6 +196,43 @@ func chanSubmit(*testing.B) (func(int) int, func()) {
 		}
 		wg.Wait()
 		return sumOf(res[:n])
+	}
+	stop := func() {
+		for _, in := range ins {
+			close(in)
+		}
+		done.Wait()
+	}
+	return run, stop
+}
+
+// chan-future, the floor for a pool with a future per task: chan's 8
+// goroutines and round-robin feeding, but every task carries a result
+// channel of one made for it (chanJob), which the producer receives from
+// when it collects the batch, as it would await a future.
+func chanFutureSubmit(*testing.B) (func(int) int, func()) {
+	var done sync.WaitGroup
+	ins := make([]chan chanJob, workers)
+	for w := range ins {
+		ins[w] = make(chan chanJob, 16)
+		done.Go(func() {
+			for j := range ins[w] {
+				v, _ := noop(bg, j.in)
+				j.res <- v
+			}
+		})
+	}
+	futs := make([]chan int, batch)
+	run := func(n int) int {
+		for j := range n {
+			futs[j] = make(chan int, 1)
+			ins[j%workers] <- chanJob{j, futs[j]}
+		}
+		sum := 0
+		for j := range n {
+			sum += <-futs[j]
+		}
+		return sum
 	}
 	stop := func() {
 		for _, in := range ins {
