@@ -69,8 +69,8 @@ type Group[T any] struct {
 	mu     sync.Mutex // serialises Resize, Close and Abort
 	closed bool
 
-	idleMu sync.Mutex  // innermost lock: taken with or without a slot's
-	idle   []*slot[T]  // parked workers, the one that parked last at the end
+	idleMu sync.Mutex   // innermost lock: taken with or without a slot's
+	idle   []*slot[T]   // parked workers, the one that parked last at the end
 	nidle  atomic.Int32 // len(idle), read without the lock
 }
 
