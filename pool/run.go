@@ -1,6 +1,9 @@
 package pool
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sluice-go/sluice/future"
@@ -12,16 +15,20 @@ import (
 // included.
 func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	ws := p.worker(w)
-	if t.p.Settled() { // cancelled while it waited
+	f := t.p.Future()
+	if p.aborted.Load() { // taken just before a cancelling stop
+		f.Cancel()
+	}
+	ctx := t.p.Context()
+	if ctx.Err() != nil {
+		// Cancelled, or its Submit ctx ended, before it could start: it
+		// does not run, and settles with the cause.
+		t.p.Reject(t.p.Cause())
 		ws.cancelled.Add(1)
 		return
 	}
-	f := t.p.Future()
 	ws.current.Store(f)
 	ws.running.Add(1)
-	if p.aborted.Load() {
-		f.Cancel()
-	}
 	var started time.Time
 	if obs := p.opts.Observer; obs != nil {
 		started = time.Now()
@@ -41,16 +48,33 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 		}
 		p.settle(w, t.p, zero, err, started)
 	}()
-	ctx := t.p.Context()
 	var v Out
 	var err error
-	if p.plain {
+	switch {
+	case p.plain:
 		v, err = p.call(ctx, w, t.in)
-	} else {
+	case p.policy.Timeout > 0:
+		v, err = p.runExpiring(ctx, w, t)
+	default:
 		v, err = stage.Run(ctx, &p.policy, p.call, w, t.in)
 	}
 	returned = true
 	p.settle(w, t.p, v, err, started)
+}
+
+// runExpiring runs t under a policy with a timeout: if the last attempt's
+// deadline passes before the function returns, the future fails then,
+// with an error matching stage.ErrTimeout and context.DeadlineExceeded,
+// and the worker stays busy until the function returns; what it returns
+// is dropped. A task so failed counts as failed.
+func (p *Pool[In, Out]) runExpiring(ctx context.Context, w int, t task[In, Out]) (Out, error) {
+	v, err := stage.RunExpiring(ctx, &p.policy, p.call, w, t.in, func(err error) {
+		t.p.Reject(fmt.Errorf("pool: task timed out after %v: %w", p.policy.Timeout, err))
+	})
+	if errors.Is(err, stage.ErrTimeout) {
+		err = fmt.Errorf("pool: task timed out after %v: %w", p.policy.Timeout, err)
+	}
+	return v, err
 }
 
 // settle settles a started task's future, counts its outcome and reports
@@ -60,7 +84,7 @@ func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, 
 	p.g.Release(w) // a strategy picking after the future settles sees w free
 	outcome := Succeeded
 	switch {
-	case !pr.Settle(v, err):
+	case !pr.Settle(v, err) && !errors.Is(err, stage.ErrTimeout):
 		outcome = Cancelled
 		ws.cancelled.Add(1)
 	case err != nil:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -96,37 +97,75 @@ func TestTimeoutEndsEachTaskContextAfterExactlyTheTimeout(t *testing.T) {
 			deadline time.Duration
 			err      error
 		}
-		fn := func(ctx context.Context, fast bool) (seen, error) {
+		saw := make(chan seen, 2)
+		fn := func(ctx context.Context, fast bool) (int, error) {
 			start := time.Now()
 			if fast {
-				return seen{}, nil
+				return 1, nil
 			}
 			d, ok := ctx.Deadline()
 			if !ok {
-				return seen{}, errors.New("no deadline")
+				return 0, errors.New("no deadline")
 			}
 			<-ctx.Done()
-			return seen{time.Since(start), d.Sub(start), ctx.Err()}, nil
+			saw <- seen{time.Since(start), d.Sub(start), ctx.Err()}
+			return 2, nil // too late: dropped
 		}
 		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithTimeout(timeout))
 		require.NoError(t, err)
 		ctx := context.Background()
 
-		s, err := p.Call(ctx, false)
-		require.NoError(t, err)
+		_, err = p.Call(ctx, false)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorIs(t, err, stage.ErrTimeout)
+		require.EqualError(t, err, "pool: task timed out after 30ms: stage: attempt timed out: context deadline exceeded")
+		s := <-saw
 		require.Equal(t, timeout, s.waited)
 		require.Equal(t, timeout, s.deadline)
 		require.ErrorIs(t, s.err, context.DeadlineExceeded)
 
 		// The timeout is per task: a later task gets its own.
 		time.Sleep(time.Second)
-		s, err = p.Call(ctx, false)
-		require.NoError(t, err)
-		require.Equal(t, timeout, s.waited)
+		_, err = p.Call(ctx, false)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Equal(t, timeout, (<-saw).waited)
 
-		_, err = p.Call(ctx, true)
+		v, err := p.Call(ctx, true)
 		require.NoError(t, err, "a fast task is untouched")
+		require.Equal(t, 1, v)
 		require.NoError(t, p.Stop(ctx))
+		st := p.Stats()
+		require.Equal(t, uint64(2), st.Failed, "a timed-out task counts as failed")
+		require.Equal(t, uint64(1), st.Succeeded)
+	})
+}
+
+// TestTimeoutFailsATaskThatIgnoresItsContext: the future fails at the
+// deadline although the function runs on; the worker is busy until the
+// function returns, and its value is dropped.
+func TestTimeoutFailsATaskThatIgnoresItsContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stubborn := func(context.Context, int) (int, error) {
+			time.Sleep(100 * time.Millisecond)
+			return 5, nil
+		}
+		p, err := pool.New(stubborn, pool.WithMaxWorkers(1), pool.WithTimeout(10*time.Millisecond))
+		require.NoError(t, err)
+		ctx := context.Background()
+		start := time.Now()
+		f := p.Submit(ctx, 0)
+		v, err := f.Wait()
+		require.Equal(t, 10*time.Millisecond, time.Since(start), "settled at the deadline")
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Zero(t, v)
+		synctest.Wait()
+		require.Equal(t, 1, p.Stats().Running, "the function still runs")
+		require.NoError(t, p.Stop(ctx))
+		require.Equal(t, 100*time.Millisecond, time.Since(start))
+		st := p.Stats()
+		require.Equal(t, uint64(1), st.Failed)
+		require.Zero(t, st.Cancelled)
+		require.Zero(t, st.Succeeded)
 	})
 }
 
@@ -398,4 +437,52 @@ func TestValidatorDemandsRetry(t *testing.T) {
 	require.Len(t, a.times(), 2)
 	require.NoError(t, p.Stop(context.Background()))
 	require.Equal(t, uint64(1), p.Stats().Failed)
+}
+
+// TestDoneContextBeforeStartDoesNotRun: a task whose Submit ctx ends, or
+// whose future is cancelled, while it waits behind another never has its
+// function called; it settles with the ctx's cause (or ErrCancelled) and
+// counts as cancelled. Before the fix it ran and succeeded.
+func TestDoneContextBeforeStartDoesNotRun(t *testing.T) {
+	for _, opts := range [][]pool.Option{
+		{pool.WithMaxWorkers(1)},
+		{pool.WithMaxWorkers(1), pool.WithTimeout(time.Hour)},
+		{pool.WithMaxWorkers(1), pool.WithMaxQueued(1)},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			gate := make(chan struct{})
+			var calls atomic.Int32
+			fn := func(_ context.Context, x int) (int, error) {
+				calls.Add(1)
+				if x == 0 {
+					<-gate
+				}
+				return x, nil
+			}
+			p, err := pool.New(fn, opts...)
+			require.NoError(t, err)
+			blocker := p.Submit(context.Background(), 0)
+			synctest.Wait()
+
+			cause := errors.New("caller gave up")
+			ctx, cancel := context.WithCancelCause(context.Background())
+			late := p.Submit(ctx, 1)
+			dropped := p.Submit(context.Background(), 2)
+			cancel(cause)
+			require.True(t, dropped.Cancel())
+			close(gate)
+			require.NoError(t, p.Stop(context.Background()))
+
+			_, err = blocker.Wait()
+			require.NoError(t, err)
+			_, err = late.Wait()
+			require.ErrorIs(t, err, cause)
+			_, err = dropped.Wait()
+			require.ErrorIs(t, err, future.ErrCancelled)
+			require.Equal(t, int32(1), calls.Load(), "only the blocker ran")
+			st := p.Stats()
+			require.Equal(t, uint64(1), st.Succeeded)
+			require.Equal(t, uint64(2), st.Cancelled)
+		})
+	}
 }

@@ -19,7 +19,9 @@ import (
 // methods are safe for concurrent use.
 type Policy[Out any] struct {
 	// Timeout bounds each attempt; 0 means none. The attempt's context is
-	// then done after Timeout with context.DeadlineExceeded.
+	// then done after Timeout with context.DeadlineExceeded, and a result
+	// that comes after the deadline is discarded: the attempt fails with
+	// an error matching [ErrTimeout] and context.DeadlineExceeded.
 	Timeout time.Duration
 	// Retry says how often and when a failed attempt is tried again.
 	// Retries stay on the same worker.
@@ -54,9 +56,22 @@ func (p *Policy[Out]) Plain() bool {
 // last attempt's error. A panic in fn is not recovered here: it goes up to
 // the caller, which turns it into a *future.PanicError.
 func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In) (Out, error) {
+	return RunExpiring(ctx, p, fn, worker, in, nil)
+}
+
+// RunExpiring is [Run] that also calls expire, from a timer's goroutine, at
+// the deadline of the last attempt the policy allows if fn has not
+// returned by then, with the error that attempt will fail with: an owner
+// that settles a result (a pool's future) can settle it at the deadline
+// while fn, which cannot be stopped, runs on. expire nil is Run.
+func RunExpiring[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In, expire func(error)) (Out, error) {
 	attempts := max(p.Retry.Attempts, 1)
 	for a := 1; ; a++ {
-		v, err := attempt(ctx, p, fn, worker, in)
+		var onDeadline func(error)
+		if a == attempts {
+			onDeadline = expire
+		}
+		v, err := attempt(ctx, p, fn, worker, in, onDeadline)
 		if err == nil && p.Validate != nil {
 			if verr := p.Validate(v); verr != nil {
 				err = fmt.Errorf("%w: %w", ErrInvalid, verr)
@@ -71,7 +86,14 @@ func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.C
 	}
 }
 
-func attempt[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In) (Out, error) {
+// ErrTimeout is the error of an attempt whose deadline ([Policy].Timeout)
+// passed before it returned. It matches context.DeadlineExceeded.
+var ErrTimeout = fmt.Errorf("stage: attempt timed out: %w", context.DeadlineExceeded)
+
+// attempt makes one attempt: it acquires the limit, bounds the call by the
+// timeout and discards a result that comes too late. onDeadline, if not
+// nil, is called at the deadline if fn has not returned by then.
+func attempt[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In, onDeadline func(error)) (Out, error) {
 	if p.Limit != nil {
 		lease, err := p.Limit.Acquire(ctx)
 		if err != nil {
@@ -81,12 +103,29 @@ func attempt[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx conte
 		defer lease.Release()
 		ctx = limiter.NewContext(ctx, lease)
 	}
-	if p.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
-		defer cancel()
+	if p.Timeout <= 0 {
+		return fn(ctx, worker, in)
 	}
-	return fn(ctx, worker, in)
+	tctx, cancel := context.WithTimeoutCause(ctx, p.Timeout, ErrTimeout)
+	defer cancel()
+	expired := func() bool { return context.Cause(tctx) == ErrTimeout }
+	if onDeadline != nil {
+		stop := context.AfterFunc(tctx, func() {
+			if expired() {
+				onDeadline(ErrTimeout)
+			}
+		})
+		defer stop()
+	}
+	v, err := fn(tctx, worker, in)
+	if expired() {
+		var zero Out
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			return zero, ErrTimeout
+		}
+		return zero, fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return v, err
 }
 
 func (p *Policy[Out]) retryable(ctx context.Context, err error) bool {

@@ -73,6 +73,51 @@ func TestRun_ZeroPolicy(t *testing.T) {
 	require.Equal(t, 7, worker)
 }
 
+// TestRunExpiring_IgnoredContext checks in virtual time that a call that
+// ignores its ctx still fails at its deadline: expire is called at the
+// deadline of the last attempt only, with ErrTimeout, and the late value is
+// discarded when the call returns.
+func TestRunExpiring_IgnoredContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := stage.Policy[int]{
+			Timeout: 10 * time.Millisecond,
+			Retry:   stage.Retry{Attempts: 2, Backoff: stage.Backoff{Kind: stage.Constant, Base: time.Millisecond}},
+		}
+		start := time.Now()
+		var expiredAt []time.Duration
+		var expiredWith []error
+		calls := 0
+		fn := func(context.Context, int, string) (int, error) {
+			calls++
+			time.Sleep(100 * time.Millisecond) // ignores its ctx
+			return 5, nil
+		}
+		v, err := stage.RunExpiring(context.Background(), &p, fn, 0, "", func(err error) {
+			expiredAt = append(expiredAt, time.Since(start))
+			expiredWith = append(expiredWith, err)
+		})
+		require.ErrorIs(t, err, stage.ErrTimeout)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Zero(t, v)
+		require.Equal(t, 2, calls, "a late attempt is retried like a failed one")
+		// The second attempt starts at 100ms+1ms; its deadline is 10ms on.
+		require.Equal(t, []time.Duration{111 * time.Millisecond}, expiredAt)
+		require.Equal(t, []error{stage.ErrTimeout}, expiredWith)
+		require.Equal(t, 201*time.Millisecond, time.Since(start))
+
+		// A call that returns in time does not expire.
+		expiredAt = nil
+		p.Retry = stage.Retry{}
+		v, err = stage.RunExpiring(context.Background(), &p, func(context.Context, int, string) (int, error) { return 7, nil }, 0, "", func(error) {
+			expiredAt = append(expiredAt, time.Since(start))
+		})
+		require.NoError(t, err)
+		require.Equal(t, 7, v)
+		time.Sleep(time.Second)
+		require.Empty(t, expiredAt)
+	})
+}
+
 // TestRun_Timeout checks in virtual time that each attempt gets its own
 // deadline Timeout after it starts, that running out of it is retried, and
 // that the calls happen exactly when the backoff says.
@@ -91,7 +136,8 @@ func TestRun_Timeout(t *testing.T) {
 		}
 		v, err := stage.Run(context.Background(), &p, fn, 0, "")
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.Equal(t, 3, v)
+		require.ErrorIs(t, err, stage.ErrTimeout)
+		require.Zero(t, v, "a result after the deadline is discarded")
 		// Calls at 0s, 2s+1s and 5s+2s, each with a deadline 2s on; Run
 		// returns at the last deadline.
 		require.Equal(t, []policyCall{{0, 2 * time.Second}, {3 * time.Second, 5 * time.Second}, {7 * time.Second, 9 * time.Second}}, a.calls)
