@@ -1,0 +1,62 @@
+package pool_test
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-go/sluice/pool"
+)
+
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() uint64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestQueuesGiveMemoryBack queues a million tasks behind a gate, lets them
+// all run, and checks that the pool's live heap is back within 10% of what
+// the idle pool held (plus 64 KiB of slack for the runtime's own
+// bookkeeping). Before the queues shrank, a million queued tasks left
+// 64 MiB alive in the pool after they ran.
+func TestQueuesGiveMemoryBack(t *testing.T) {
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	before := liveHeap()
+	gate := make(chan struct{})
+	var ran atomic.Int64
+	all := make(chan struct{})
+	p, err := pool.New(func(_ context.Context, x int) (int, error) {
+		<-gate
+		if ran.Add(1) == int64(n) {
+			close(all)
+		}
+		return x, nil
+	}, pool.WithMaxWorkers(4))
+	require.NoError(t, err)
+	defer p.Cancel()
+
+	idle := liveHeap()
+	ctx := context.Background()
+	for i := range n {
+		p.Submit(ctx, i) // the futures are dropped: only the pool keeps tasks
+	}
+	peak := liveHeap()
+	require.Greater(t, peak-idle, uint64(n)*32, "a million queued tasks take memory")
+	close(gate)
+	<-all
+	after := liveHeap()
+	t.Logf("live heap beyond the %d B before the pool: idle pool %d B, %d queued %d B, drained %d B", before, int64(idle)-int64(before), n, int64(peak)-int64(before), int64(after)-int64(before))
+	own := max(int64(idle)-int64(before), 0)
+	limit := int64(before) + own + own/10 + 64<<10
+	require.LessOrEqual(t, int64(after), limit, "drained queues keep %d B more than the idle pool", int64(after)-int64(idle))
+	runtime.KeepAlive(p)
+}
