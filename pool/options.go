@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"time"
 
@@ -18,20 +19,44 @@ type Option func(*Options)
 // from options and defaults and checks it; flows use it to build their pool
 // stages, so a pool and a stage given the same options behave alike.
 //
-// The defaults, in one place:
+// The defaults and the largest sizes, in one place:
 //
-//	MaxWorkers     runtime.GOMAXPROCS(0)
-//	Strategy       balance.RoundRobin(), or balance.Random() for on-demand pools
-//	MaxQueued      16 tasks handed to each worker at once
+//	Option         Default                                  At most
+//	MaxWorkers     runtime.GOMAXPROCS(0)                    1<<16 (65,536)
+//	Strategy       balance.RoundRobin(); Random() on demand
+//	MaxQueued      16 tasks handed to each worker at once   1<<20; MaxWorkers*MaxQueued 1<<20
 //	OnDemand       false (persistent workers); linger 0 when enabled without one
 //	Timeout        none
 //	Retry          one attempt, no retries
 //	Validator      none
-//	MaxPending     0: no cap on tasks submitted and not yet finished
+//	MaxPending     0: no cap on unfinished tasks            1<<30
 //	PendingPolicy  Block
 //	Limit          none
 //	Observer       none
 //	Name           ""
+//
+// The maxima are checked before anything is allocated, so a hostile or
+// mistaken size (an unchecked count, an overflow) gets an error naming the
+// option instead of an out-of-memory crash. Why these:
+//
+//   - MaxWorkers: a persistent pool starts every worker at once, each a
+//     goroutine (a stack of 2 KiB or more; 8 KiB would be 512 MiB at the
+//     maximum) with its own channel and counters. More workers than that
+//     is far more often a mistake than a need; a wider fan-out can use
+//     several pools.
+//   - MaxQueued, and MaxWorkers*MaxQueued: each worker's channel is
+//     allocated at its full size when the worker is made, about 64 bytes
+//     plus the input per task, so 1<<20 tasks handed out in all take 64
+//     MiB and more up front. Handing more at once no longer makes tiny
+//     tasks cheaper (the hand-off is already shared by many), and a task
+//     handed to a busy worker can no longer move to an idle one. With the
+//     default 16, the most workers fit.
+//   - MaxPending: the cap itself costs nothing, but every pending task
+//     holds its future and its input, so 1<<30 of them (100 GiB and more)
+//     is beyond what a pool can hold: a larger cap would cap nothing.
+//
+// Durations (Timeout, the linger, backoffs) and retry attempts allocate
+// nothing in proportion to their size and have no maximum.
 type Options struct {
 	MaxWorkers    int
 	Strategy      balance.Strategy
@@ -53,6 +78,14 @@ type Options struct {
 // PendingPolicy is what Submit does when a pool made [WithMaxPending] is
 // full.
 type PendingPolicy int
+
+// The largest sizes the options take; see [Options].
+const (
+	maxWorkers = 1 << 16
+	maxQueued  = 1 << 20
+	maxHanded  = 1 << 20 // MaxWorkers * MaxQueued: tasks handed to workers in all
+	maxPending = 1 << 30
+)
 
 const (
 	// Block waits for room, honouring the Submit context.
@@ -77,6 +110,14 @@ func NewOptions(opts ...Option) (Options, error) {
 	if len(o.errs) > 0 {
 		return o, o.errs[0]
 	}
+	// The options are each in range, so the product cannot overflow.
+	if o.MaxWorkers*o.MaxQueued > maxHanded {
+		return o, fmt.Errorf("pool: WithMaxQueued(%d) with %d workers: at most %d tasks handed to workers in all (MaxWorkers*MaxQueued)",
+			o.MaxQueued, o.MaxWorkers, maxHanded)
+	}
+	if o.Observer != nil && isNil(o.Observer) { // WithObserver catches a plain nil
+		return o, fmt.Errorf("pool: WithObserver(%s): want an observer", nilName(o.Observer))
+	}
 	if o.Strategy == nil {
 		if o.OnDemand {
 			o.Strategy = balance.Random()
@@ -91,21 +132,49 @@ func (o *Options) fail(format string, args ...any) {
 	o.errs = append(o.errs, fmt.Errorf("pool: "+format, args...))
 }
 
-// WithMaxWorkers sets the number of workers, at least 1.
+// isNil reports whether v is nil or holds a nil pointer, function or
+// channel: a typed nil such as (*limiter.Limit)(nil), which passes a
+// v == nil check and then fails at its first method call. Options call it
+// once, when they are applied, never per task.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// nilName is how messages show a nil v: "nil", or "(*T)(nil)" for a
+// typed nil.
+func nilName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("(%T)(nil)", v)
+}
+
+// WithMaxWorkers sets the number of workers: at least 1, at most 1<<16
+// (65,536), and at most 1<<20 / MaxQueued (see [Options]).
 func WithMaxWorkers(n int) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxWorkers(%d): want at least 1 worker", n)
+		} else if n > maxWorkers {
+			o.fail("WithMaxWorkers(%d): at most %d workers", n, maxWorkers)
 		}
 		o.MaxWorkers = n
 	}
 }
 
-// WithStrategy sets how tasks are spread over workers (see package balance).
+// WithStrategy sets how tasks are spread over workers (see package
+// balance). A nil s, or a typed nil such as (*T)(nil), is an error.
 func WithStrategy(s balance.Strategy) Option {
 	return func(o *Options) {
-		if s == nil {
-			o.fail("WithStrategy(nil): want a strategy")
+		if isNil(s) {
+			o.fail("WithStrategy(%s): want a strategy", nilName(s))
 		}
 		o.Strategy = s
 	}
@@ -113,11 +182,14 @@ func WithStrategy(s balance.Strategy) Option {
 
 // WithMaxQueued sets how many tasks are handed to each worker at once,
 // waiting in its channel or running; the rest wait in the worker's own
-// queue. At least 1. Raise it for tiny tasks, lower it for big ones.
+// queue. At least 1, at most 1<<20, and MaxWorkers*n at most 1<<20 (see
+// [Options]). Raise it for tiny tasks, lower it for big ones.
 func WithMaxQueued(n int) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxQueued(%d): want at least 1", n)
+		} else if n > maxQueued {
+			o.fail("WithMaxQueued(%d): at most %d tasks", n, maxQueued)
 		}
 		o.MaxQueued = n
 	}
@@ -171,11 +243,13 @@ func WithValidator[Out any](fn func(Out) error) Option {
 
 // WithMaxPending caps the tasks submitted and not yet finished at n; when
 // full, Submit blocks (honouring its context) or fails with [ErrFull], as
-// policy says.
+// policy says. n is at least 1 and at most 1<<30 (see [Options]).
 func WithMaxPending(n int, policy PendingPolicy) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxPending(%d): want at least 1", n)
+		} else if n > maxPending {
+			o.fail("WithMaxPending(%d): at most %d tasks", n, maxPending)
 		}
 		if policy != Block && policy != Fail {
 			o.fail("WithMaxPending: unknown policy %d", int(policy))
@@ -189,11 +263,12 @@ func WithMaxPending(n int, policy PendingPolicy) Option {
 // it when the attempt ends, however it ends. The task reaches its lease with
 // limiter.FromContext(ctx) to report actual usage. One limit value passed to
 // several pools and stages is one budget shared by all of them; combine
-// several limits into a limiter.Set to acquire them all at once.
+// several limits into a limiter.Set to acquire them all at once. A nil l,
+// or a typed nil such as (*limiter.Limit)(nil), is an error.
 func WithLimit(l limiter.Acquirer) Option {
 	return func(o *Options) {
-		if l == nil {
-			o.fail("WithLimit(nil): want a limit")
+		if isNil(l) {
+			o.fail("WithLimit(%s): want a limit", nilName(l))
 		}
 		o.Limit = l
 	}
