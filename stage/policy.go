@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/sluice-go/sluice/future"
@@ -35,12 +36,30 @@ type Policy[Out any] struct {
 	Limit limiter.Acquirer
 }
 
-// Check reports a negative timeout or a bad retry, naming it.
+// Check reports a negative timeout, a bad retry or a typed-nil limit such
+// as (*limiter.Limit)(nil), naming it; callers check once, before the
+// policy is used, so that [Run] need not. A nil p is an error too.
 func (p *Policy[Out]) Check() error {
+	if p == nil {
+		return errors.New("stage: nil Policy")
+	}
 	if p.Timeout < 0 {
 		return fmt.Errorf("stage: timeout %v is negative", p.Timeout)
 	}
+	if p.Limit != nil && typedNil(p.Limit) {
+		return fmt.Errorf("stage: limit (%T)(nil) is a nil pointer", p.Limit)
+	}
 	return p.Retry.Validate()
+}
+
+// typedNil reports whether v holds a nil pointer, function or channel,
+// which passes a v == nil check and fails at its first method call.
+func typedNil(v any) bool {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // Plain reports whether the policy does nothing beyond calling the
@@ -52,8 +71,17 @@ func (p *Policy[Out]) Plain() bool {
 // Run calls fn(ctx, worker, in) as the policy says and returns the result
 // of the last attempt. It stops retrying when ctx is done, returning the
 // last attempt's error. A panic in fn is not recovered here: it goes up to
-// the caller, which turns it into a *future.PanicError.
+// the caller, which turns it into a *future.PanicError. A nil ctx, p or fn
+// panics; p should have passed [Policy.Check].
 func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In) (Out, error) {
+	switch {
+	case ctx == nil:
+		panic("stage: Run with nil context")
+	case p == nil:
+		panic("stage: Run with nil Policy")
+	case fn == nil:
+		panic("stage: Run with nil function")
+	}
 	attempts := max(p.Retry.Attempts, 1)
 	for a := 1; ; a++ {
 		v, err := attempt(ctx, p, fn, worker, in)
