@@ -21,6 +21,7 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/flow"
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -263,4 +264,11 @@ func TestPoolStageSizes(t *testing.T) {
 	fn := func(_ int, _ context.Context, v int) (int, error) { return v, nil }
 	_, err = flow.PoolStateful(flow.From(ints(3)), newWorker, fn, pool.WithMaxWorkers(1<<10), pool.WithMaxQueued(1<<11)).Collect(t.Context())
 	require.EqualError(t, err, "flow: PoolStateful: pool: WithMaxQueued(2048) with 1024 workers: at most 1048576 tasks handed to workers in all (MaxWorkers*MaxQueued)")
+}
+
+// TestPoolStageTypedNilLimit: a typed-nil limit is a construction error
+// naming the option, not a nil dereference in every item.
+func TestPoolStageTypedNilLimit(t *testing.T) {
+	_, err := flow.From(ints(3)).Pool(double, pool.WithLimit((*limiter.Limit)(nil))).Collect(t.Context())
+	require.EqualError(t, err, "flow: Pool: pool: WithLimit((*limiter.Limit)(nil)): want a limit")
 }
