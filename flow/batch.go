@@ -6,13 +6,20 @@ import (
 	"github.com/sluice-go/sluice/stage"
 )
 
+// maxBatch is the largest batch size: a batch being filled holds its items
+// in one slice, and a million items in one batch is a mistaken size more
+// often than a need.
+const maxBatch = 1 << 20
+
 // Batch returns a flow of the items of f grouped into batches of up to
 // size items, in order: a batch goes out when full, when wait has passed
 // since its first item arrived (wait 0: no time limit), or at the end of
-// the flow. Each batch is a new slice the receiver may keep. The stage
-// (stage.Batch) holds one chunk of f, the batch being filled and two
-// chunks of max(1, 64/size) batches. size < 1 or wait < 0 make the sink
-// return an error.
+// the flow. Each batch is a new slice the receiver may keep; it grows as
+// items come, so a large size costs memory only as items fill it (one
+// allocation per batch in a steady stream, a few more while batches
+// grow). The stage (stage.Batch) holds one chunk of f, the batch being
+// filled and two chunks of max(1, 64/size) batches. size < 1, size >
+// 1<<20 (1,048,576) or wait < 0 make the sink return an error.
 //
 // Batch changes the item type, so it is a function, not a method; see
 // "Changing the item type" in the package documentation.
@@ -22,6 +29,9 @@ func Batch[T any](f Flow[T], size int, wait time.Duration) Flow[[]T] {
 	}
 	if size < 1 || wait < 0 {
 		return Flow[[]T]{err: errorf("Batch(%d, %v): want size >= 1 and wait >= 0", size, wait), last: "Batch"}
+	}
+	if size > maxBatch {
+		return Flow[[]T]{err: errorf("Batch(%d, %v): at most %d items a batch", size, wait, maxBatch), last: "Batch"}
 	}
 	in := f.chunk()
 	out := max(1, in/size)

@@ -1,6 +1,7 @@
 package flow_test
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -21,6 +22,25 @@ func TestBatch(t *testing.T) {
 	require.EqualError(t, err, "flow: Batch(0, 0s): want size >= 1 and wait >= 0")
 	_, err = flow.Batch(flow.From(ints(10)), 1, -time.Second).Collect(t.Context())
 	require.EqualError(t, err, "flow: Batch(1, -1s): want size >= 1 and wait >= 0")
+}
+
+// TestBatchSizes: a batch size past 1<<20 is an error naming it (1<<40
+// used to end the process with "out of memory", math.MaxInt to panic in
+// makeslice), and a large size allocates only as items come.
+func TestBatchSizes(t *testing.T) {
+	_, err := flow.Batch(flow.From(ints(10)), 1<<40, 0).Collect(t.Context())
+	require.EqualError(t, err, "flow: Batch(1099511627776, 0s): at most 1048576 items a batch")
+	_, err = flow.Batch(flow.From(ints(10)), math.MaxInt, time.Second).Collect(t.Context())
+	require.EqualError(t, err, "flow: Batch(9223372036854775807, 1s): at most 1048576 items a batch")
+	_, err = flow.Batch(flow.From(ints(10)), 1<<20+1, 0).Collect(t.Context())
+	require.EqualError(t, err, "flow: Batch(1048577, 0s): at most 1048576 items a batch")
+
+	for _, size := range []int{1 << 20, 1_000_000} {
+		got, err := flow.Batch(flow.From(ints(10)), size, 0).Collect(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, [][]int{ints(10)}, got)
+		require.LessOrEqual(t, cap(got[0]), 64, "a batch of 10 items allocated for %d", cap(got[0]))
+	}
 }
 
 // TestBatchUnbatchRoundTrip: batching and unbatching gives back the items

@@ -94,6 +94,11 @@ func newState[W any](ctx context.Context, newWorker func(ctx context.Context, id
 // caller runs one item on worker w.
 type caller[In, Out any] func(ctx context.Context, w int, v In) (Out, error)
 
+// maxWindow is the most chunks a pool stage admits at once, unordered: its
+// window, and its reorder ring ReorderFactor times that, are allocated
+// when the flow runs.
+const maxWindow = 1 << 18
+
 // poolFlow adds a pool stage to f: its options are resolved now, its
 // workers made (by setup) when the flow runs.
 func poolFlow[In, Out any](f Flow[In], name string, opts []pool.Option, setup func(r *run, workers int) (caller[In, Out], error)) Flow[Out] {
@@ -116,6 +121,12 @@ func poolFlow[In, Out any](f Flow[In], name string, opts []pool.Option, setup fu
 		Key:      f.key,
 		OnDemand: o.OnDemand,
 		Linger:   o.Linger,
+		NoSteal:  !o.Stealing,
+	}
+	// The stage's window and its reorder ring are made at full size.
+	if w := cfg.Workers * (cfg.Queue + 1); w > maxWindow {
+		return Flow[Out]{err: fmt.Errorf("flow: %s: %d workers with MaxQueued %d admit %d chunks at once: at most %d (MaxWorkers*(ceil(MaxQueued/%d)+1))",
+			name, cfg.Workers, o.MaxQueued, w, maxWindow, size), last: name}
 	}
 	var mk func(ordered bool) Flow[Out]
 	mk = func(ordered bool) Flow[Out] {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/flow"
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -247,4 +250,25 @@ func TestPoolChangesType(t *testing.T) {
 	}).Collect(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2, 3}, got)
+}
+
+// TestPoolStageSizes: a pool stage's sizes past the pool maxima make the
+// sink return the pool's error, naming the stage (1<<40 workers or queued
+// items used to end the process with "out of memory").
+func TestPoolStageSizes(t *testing.T) {
+	_, err := flow.From(ints(3)).Pool(double, pool.WithMaxWorkers(1<<40)).Collect(t.Context())
+	require.EqualError(t, err, "flow: Pool: pool: WithMaxWorkers(1099511627776): at most 65536 workers")
+	_, err = flow.Map(flow.From(ints(3)), strconv.Itoa).Pool(func(_ context.Context, s string) (string, error) { return s, nil }, pool.WithMaxQueued(math.MaxInt)).Collect(t.Context())
+	require.EqualError(t, err, "flow: Pool: pool: WithMaxQueued(9223372036854775807): at most 1048576 tasks")
+	newWorker := func(context.Context, int) (int, error) { return 0, nil }
+	fn := func(_ int, _ context.Context, v int) (int, error) { return v, nil }
+	_, err = flow.PoolStateful(flow.From(ints(3)), newWorker, fn, pool.WithMaxWorkers(1<<10), pool.WithMaxQueued(1<<14)).Collect(t.Context())
+	require.EqualError(t, err, "flow: PoolStateful: 1024 workers with MaxQueued 16384 admit 263168 chunks at once: at most 262144 (MaxWorkers*(ceil(MaxQueued/64)+1))")
+}
+
+// TestPoolStageTypedNilLimit: a typed-nil limit is a construction error
+// naming the option, not a nil dereference in every item.
+func TestPoolStageTypedNilLimit(t *testing.T) {
+	_, err := flow.From(ints(3)).Pool(double, pool.WithLimit((*limiter.Limit)(nil))).Collect(t.Context())
+	require.EqualError(t, err, "flow: Pool: pool: WithLimit((*limiter.Limit)(nil)): want a limit")
 }

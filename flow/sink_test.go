@@ -21,7 +21,9 @@ func TestCollectOnErrorReturnsAPrefix(t *testing.T) {
 	}
 	got, err := flow.From(ints(1000)).Pool(fail).Collect(t.Context())
 	require.Same(t, errBoom, err)
-	require.Less(t, len(got), 700)
+	// The results before the failure, in order: possibly all 700 of them
+	// (their chunk may still go out as the flow stops), never one after.
+	require.LessOrEqual(t, len(got), 700)
 	require.Equal(t, ints(len(got)), got)
 }
 

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -13,8 +14,8 @@ import (
 // request stops the flow with the limiter's error. The stage
 // (stage.Throttle) holds at most three chunks. A nil lim panics.
 func (f Flow[T]) Throttle(lim limiter.Acquirer) Flow[T] {
-	if lim == nil {
-		panic("flow: Throttle with nil limit")
+	if typednil.Is(lim) {
+		panic("flow: Throttle with " + typednil.Name(lim) + " limit")
 	}
 	size := f.chunk()
 	return then(f, "Throttle", size, 3*size, f.total, func(r *run, in *stage.Chunks[T]) *stage.Chunks[T] {

@@ -86,14 +86,22 @@ func (f Flow[T]) Filter(keep func(v T) bool) Flow[T] {
 	}).keep(f)
 }
 
+// maxBuffer is the most items a Buffer stage takes: its channel of chunks
+// is allocated in full when the flow runs, and a million items held
+// between two stages is a mistaken size more often than a need.
+const maxBuffer = 1 << 20
+
 // Buffer returns f with room for n more items between the stage before it
 // and the stage after it, so a bursty producer or consumer does not stall
 // the other; n is rounded up to whole chunks. It also gathers the small
 // chunks of a trickling stream into full ones while items keep coming.
-// n < 1 makes the sink return an error.
+// n < 1 or n > 1<<20 (1,048,576) makes the sink return an error.
 func (f Flow[T]) Buffer(n int) Flow[T] {
 	if n < 1 {
 		return f.fail(errorf("Buffer(%d): want at least 1 item", n), "Buffer")
+	}
+	if n > maxBuffer {
+		return f.fail(errorf("Buffer(%d): at most %d items", n, maxBuffer), "Buffer")
 	}
 	size := f.chunk()
 	buffer := (n + size - 1) / size

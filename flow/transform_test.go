@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"testing"
 
@@ -46,4 +47,20 @@ func TestBuffer(t *testing.T) {
 	require.Equal(t, doubled(ints(1000)), got)
 	_, err = flow.From(ints(1)).Buffer(-1).Collect(t.Context())
 	require.EqualError(t, err, "flow: Buffer(-1): want at least 1 item")
+}
+
+// TestBufferSizes: a buffer past 1<<20 items is an error naming it (1<<40
+// used to end the process with "out of memory", math.MaxInt to panic in
+// NewChunks); 1<<20 itself works.
+func TestBufferSizes(t *testing.T) {
+	_, err := flow.From(ints(1)).Buffer(1 << 40).Collect(t.Context())
+	require.EqualError(t, err, "flow: Buffer(1099511627776): at most 1048576 items")
+	_, err = flow.From(ints(1)).Buffer(math.MaxInt).Collect(t.Context())
+	require.EqualError(t, err, "flow: Buffer(9223372036854775807): at most 1048576 items")
+	_, err = flow.From(ints(1)).Buffer(1<<20 + 1).Collect(t.Context())
+	require.EqualError(t, err, "flow: Buffer(1048577): at most 1048576 items")
+
+	got, err := flow.From(ints(1000)).Buffer(1 << 20).Collect(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, ints(1000), got)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -18,20 +19,41 @@ type Option func(*Options)
 // from options and defaults and checks it; flows use it to build their pool
 // stages, so a pool and a stage given the same options behave alike.
 //
-// The defaults, in one place:
+// The defaults and the largest sizes, in one place:
 //
-//	MaxWorkers     runtime.GOMAXPROCS(0)
-//	Strategy       balance.RoundRobin(), or balance.Random() for on-demand pools
-//	MaxQueued      16 tasks handed to each worker at once
+//	Option         Default                                  At most
+//	MaxWorkers     runtime.GOMAXPROCS(0)                    1<<16 (65,536)
+//	Strategy       balance.RoundRobin(); Random() on demand
+//	MaxQueued      16 tasks handed to each worker at once   1<<20
+//	Stealing       true: idle workers take queued tasks (WithStealing)
 //	OnDemand       false (persistent workers); linger 0 when enabled without one
 //	Timeout        none
 //	Retry          one attempt, no retries
 //	Validator      none
-//	MaxPending     0: no cap on tasks submitted and not yet finished
+//	MaxPending     0: no cap on unfinished tasks            1<<30
 //	PendingPolicy  Block
 //	Limit          none
 //	Observer       none
 //	Name           ""
+//
+// The maxima are checked before anything is allocated, so a hostile or
+// mistaken size (an unchecked count, an overflow) gets an error naming the
+// option instead of an out-of-memory crash. Why these:
+//
+//   - MaxWorkers: a persistent pool starts every worker at once, each a
+//     goroutine (a stack of 2 KiB or more; 8 KiB would be 512 MiB at the
+//     maximum) with its own queue and counters. More workers than that
+//     is far more often a mistake than a need; a wider fan-out can use
+//     several pools.
+//   - MaxQueued: a pool allocates nothing in proportion to it, but a
+//     flow's pool stage admits MaxQueued items per worker and makes its
+//     reorder window in proportion (flow.Pool checks the product).
+//   - MaxPending: the cap itself costs nothing, but every pending task
+//     holds its future and its input, so 1<<30 of them (100 GiB and more)
+//     is beyond what a pool can hold: a larger cap would cap nothing.
+//
+// Durations (Timeout, the linger, backoffs) and retry attempts allocate
+// nothing in proportion to their size and have no maximum.
 type Options struct {
 	MaxWorkers    int
 	Strategy      balance.Strategy
@@ -54,6 +76,13 @@ type Options struct {
 // PendingPolicy is what Submit does when a pool made [WithMaxPending] is
 // full.
 type PendingPolicy int
+
+// The largest sizes the options take; see [Options].
+const (
+	maxWorkers = 1 << 16
+	maxQueued  = 1 << 20
+	maxPending = 1 << 30
+)
 
 const (
 	// Block waits for room, honouring the Submit context.
@@ -79,6 +108,9 @@ func NewOptions(opts ...Option) (Options, error) {
 	if len(o.errs) > 0 {
 		return o, o.errs[0]
 	}
+	if o.Observer != nil && typednil.Is(o.Observer) { // WithObserver catches a plain nil
+		return o, fmt.Errorf("pool: WithObserver(%s): want an observer", typednil.Name(o.Observer))
+	}
 	if o.Strategy == nil {
 		if o.OnDemand {
 			o.Strategy = balance.Random()
@@ -93,21 +125,25 @@ func (o *Options) fail(format string, args ...any) {
 	o.errs = append(o.errs, fmt.Errorf("pool: "+format, args...))
 }
 
-// WithMaxWorkers sets the number of workers, at least 1.
+// WithMaxWorkers sets the number of workers: at least 1, at most 1<<16
+// (65,536; see [Options]).
 func WithMaxWorkers(n int) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxWorkers(%d): want at least 1 worker", n)
+		} else if n > maxWorkers {
+			o.fail("WithMaxWorkers(%d): at most %d workers", n, maxWorkers)
 		}
 		o.MaxWorkers = n
 	}
 }
 
-// WithStrategy sets how tasks are spread over workers (see package balance).
+// WithStrategy sets how tasks are spread over workers (see package
+// balance). A nil s, or a typed nil such as (*T)(nil), is an error.
 func WithStrategy(s balance.Strategy) Option {
 	return func(o *Options) {
-		if s == nil {
-			o.fail("WithStrategy(nil): want a strategy")
+		if typednil.Is(s) {
+			o.fail("WithStrategy(%s): want a strategy", typednil.Name(s))
 		}
 		o.Strategy = s
 	}
@@ -119,11 +155,13 @@ func WithStrategy(s balance.Strategy) Option {
 // when it has finished one, so it holds one task whatever n is; every
 // other task waits in a queue, where a worker that runs out of work can
 // take it (see [WithStealing]). For a flow's pool stage n also sets how
-// many items the stage holds per worker (see flow.Pool).
+// many items the stage holds per worker (see flow.Pool). At most 1<<20.
 func WithMaxQueued(n int) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxQueued(%d): want at least 1", n)
+		} else if n > maxQueued {
+			o.fail("WithMaxQueued(%d): at most %d tasks", n, maxQueued)
 		}
 		o.MaxQueued = n
 	}
@@ -193,11 +231,13 @@ func WithValidator[Out any](fn func(Out) error) Option {
 
 // WithMaxPending caps the tasks submitted and not yet finished at n; when
 // full, Submit blocks (honouring its context) or fails with [ErrFull], as
-// policy says.
+// policy says. n is at least 1 and at most 1<<30 (see [Options]).
 func WithMaxPending(n int, policy PendingPolicy) Option {
 	return func(o *Options) {
 		if n < 1 {
 			o.fail("WithMaxPending(%d): want at least 1", n)
+		} else if n > maxPending {
+			o.fail("WithMaxPending(%d): at most %d tasks", n, maxPending)
 		}
 		if policy != Block && policy != Fail {
 			o.fail("WithMaxPending: unknown policy %d", int(policy))
@@ -211,11 +251,12 @@ func WithMaxPending(n int, policy PendingPolicy) Option {
 // it when the attempt ends, however it ends. The task reaches its lease with
 // limiter.FromContext(ctx) to report actual usage. One limit value passed to
 // several pools and stages is one budget shared by all of them; combine
-// several limits into a limiter.Set to acquire them all at once.
+// several limits into a limiter.Set to acquire them all at once. A nil l,
+// or a typed nil such as (*limiter.Limit)(nil), is an error.
 func WithLimit(l limiter.Acquirer) Option {
 	return func(o *Options) {
-		if l == nil {
-			o.fail("WithLimit(nil): want a limit")
+		if typednil.Is(l) {
+			o.fail("WithLimit(%s): want a limit", typednil.Name(l))
 		}
 		o.Limit = l
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -149,4 +151,106 @@ func TestNewOptionsReportsTheFirstBadOption(t *testing.T) {
 	_, err := pool.NewOptions(pool.WithMaxQueued(0), pool.WithMaxWorkers(0))
 	require.EqualError(t, err, "pool: WithMaxQueued(0): want at least 1")
 	require.False(t, errors.Is(err, pool.ErrStopped))
+}
+
+// TestSizesPastTheMaximaAreErrors: every size option refuses values past
+// its documented maximum with an error naming it and the value, before
+// anything is allocated (these sizes used to end the process with "out of
+// memory" or panic in makeslice).
+func TestSizesPastTheMaximaAreErrors(t *testing.T) {
+	cases := []struct {
+		opts []pool.Option
+		want string
+	}{
+		{[]pool.Option{pool.WithMaxWorkers(1 << 40)}, "pool: WithMaxWorkers(1099511627776): at most 65536 workers"},
+		{[]pool.Option{pool.WithMaxWorkers(math.MaxInt)}, "pool: WithMaxWorkers(9223372036854775807): at most 65536 workers"},
+		{[]pool.Option{pool.WithMaxWorkers(1<<16 + 1)}, "pool: WithMaxWorkers(65537): at most 65536 workers"},
+		{[]pool.Option{pool.WithMaxQueued(1 << 40)}, "pool: WithMaxQueued(1099511627776): at most 1048576 tasks"},
+		{[]pool.Option{pool.WithMaxQueued(math.MaxInt)}, "pool: WithMaxQueued(9223372036854775807): at most 1048576 tasks"},
+		{[]pool.Option{pool.WithMaxPending(1<<30+1, pool.Block)}, "pool: WithMaxPending(1073741825): at most 1073741824 tasks"},
+		{[]pool.Option{pool.WithMaxPending(math.MaxInt, pool.Fail)}, "pool: WithMaxPending(9223372036854775807): at most 1073741824 tasks"},
+	}
+	for _, tc := range cases {
+		_, err := pool.NewOptions(tc.opts...)
+		require.EqualError(t, err, tc.want)
+		p, err := pool.New(double, tc.opts...)
+		require.EqualError(t, err, tc.want)
+		require.Nil(t, p)
+	}
+}
+
+// TestSizesAtTheMaximaAreAccepted: the maxima themselves are legal.
+func TestSizesAtTheMaximaAreAccepted(t *testing.T) {
+	for _, opts := range [][]pool.Option{
+		{pool.WithMaxWorkers(1 << 16), pool.WithMaxQueued(1 << 20)}, // a pool allocates nothing per queued task
+		{pool.WithMaxWorkers(1), pool.WithMaxQueued(1 << 20)},
+		{pool.WithMaxWorkers(1 << 10), pool.WithMaxQueued(1 << 10)},
+		{pool.WithMaxPending(1<<30, pool.Block)},
+	} {
+		_, err := pool.NewOptions(opts...)
+		require.NoError(t, err)
+	}
+}
+
+// TestPoolOfTheMostWorkers: a pool of 1<<16 on-demand workers runs tasks
+// and stops.
+func TestPoolOfTheMostWorkers(t *testing.T) {
+	p, err := pool.New(double, pool.WithMaxWorkers(1<<16), pool.WithMaxQueued(1), pool.WithOnDemand(0))
+	require.NoError(t, err)
+	in := make([]int, 100)
+	want := make([]int, 100)
+	for i := range in {
+		in[i], want[i] = i, 2*i
+	}
+	got, err := p.Map(t.Context(), in)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.NoError(t, p.Stop(t.Context()))
+}
+
+type nilStrategy struct{}
+
+func (*nilStrategy) Pick(balance.Workers) int { return 0 }
+
+type nilObserver struct{}
+
+func (*nilObserver) TaskStarted(string, int, time.Duration)                {}
+func (*nilObserver) TaskFinished(string, int, time.Duration, pool.Outcome) {}
+
+type acquireFunc func(context.Context) (*limiter.Lease, error)
+
+func (f acquireFunc) Acquire(ctx context.Context) (*limiter.Lease, error) { return f(ctx) }
+func (f acquireFunc) TryAcquire() (*limiter.Lease, bool)                  { return nil, false }
+
+// TestTypedNilsAreErrors: an interface holding a nil pointer or function
+// passes a == nil check and then fails every task; the options catch it.
+// (A typed-nil limit used to be accepted and fail every task with a nil
+// dereference.)
+func TestTypedNilsAreErrors(t *testing.T) {
+	cases := []struct {
+		opt  pool.Option
+		want string
+	}{
+		{pool.WithLimit((*limiter.Limit)(nil)), "pool: WithLimit((*limiter.Limit)(nil)): want a limit"},
+		{pool.WithLimit((*limiter.Set)(nil)), "pool: WithLimit((*limiter.Set)(nil)): want a limit"},
+		{pool.WithLimit(acquireFunc(nil)), "pool: WithLimit((pool_test.acquireFunc)(nil)): want a limit"},
+		{pool.WithLimit(nil), "pool: WithLimit(nil): want a limit"},
+		{pool.WithStrategy((*nilStrategy)(nil)), "pool: WithStrategy((*pool_test.nilStrategy)(nil)): want a strategy"},
+		{pool.WithStrategy(nil), "pool: WithStrategy(nil): want a strategy"},
+		{pool.WithObserver((*nilObserver)(nil)), "pool: WithObserver((*pool_test.nilObserver)(nil)): want an observer"},
+	}
+	for _, tc := range cases {
+		_, err := pool.NewOptions(tc.opt)
+		require.EqualError(t, err, tc.want)
+		p, err := pool.New(double, tc.opt)
+		require.EqualError(t, err, tc.want)
+		require.Nil(t, p)
+	}
+
+	// Non-nil values of the same kinds are fine.
+	lim, err := limiter.NewResourceLimit("slots", 2)
+	require.NoError(t, err)
+	o, err := pool.NewOptions(pool.WithLimit(lim), pool.WithStrategy(&nilStrategy{}), pool.WithObserver(&nilObserver{}))
+	require.NoError(t, err)
+	assert.Same(t, lim, o.Limit)
 }

@@ -100,6 +100,9 @@ func New[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...
 // exited, at the end of [Pool.Stop] or [Pool.Cancel]; Stop returns the
 // errors Close returned.
 func NewStateful[W, In, Out any](ctx context.Context, newWorker func(ctx context.Context, id int) (W, error), fn func(w W, ctx context.Context, in In) (Out, error), opts ...Option) (*Pool[In, Out], error) {
+	if ctx == nil {
+		return nil, errors.New("pool: NewStateful with nil context")
+	}
 	if newWorker == nil {
 		return nil, fmt.Errorf("pool: NewStateful with nil worker constructor")
 	}

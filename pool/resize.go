@@ -22,11 +22,18 @@ import (
 //
 // Key affinity maps keys over the workers there are, so a resize moves
 // keys between workers. Resize returns [ErrStopped] once the pool is
-// stopping; n < 1 is an error naming the value. Resizes are serialised; it
+// stopping; n < 1 or n above the most workers a pool takes (see Options)
+// is an error naming the value, and a nil ctx panics. Resizes are serialised; it
 // is safe to call Resize while tasks are submitted.
 func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
+	if ctx == nil {
+		panic("pool: Resize with nil context")
+	}
 	if n < 1 {
 		return fmt.Errorf("pool: Resize(%d): want at least 1 worker", n)
+	}
+	if n > maxWorkers {
+		return fmt.Errorf("pool: Resize(%d): at most %d workers", n, maxWorkers)
 	}
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()

@@ -10,7 +10,10 @@ import (
 // in input order. A batch goes out when it holds size items, when wait has
 // passed since its first item arrived (if wait > 0; wait 0 means no time
 // limit), or when in ends. Every batch is a new slice the consumer may
-// keep: the one allocation per batch.
+// keep. A batch starts with room for as many items as the one before it
+// held (the first for min(size, in.Size())) and grows as items come, so a
+// large size costs memory only as items fill it: one allocation per batch
+// in a steady stream, a few more while batches grow.
 //
 // Batches travel in chunks of up to max(1, in.Size()/size) batches, so a
 // chunk holds about as many items as a chunk of in. A chunk goes out when
@@ -28,7 +31,7 @@ func Batch[T any](ctx context.Context, in *Chunks[T], size int, wait time.Durati
 		panic(fmt.Sprintf("stage: Batch with size %d, wait %v; want size >= 1, wait >= 0", size, wait))
 	}
 	out := NewChunks[[]T](1, max(1, in.Size()/size))
-	b := &batcher[T]{in: in, out: out, done: ctx.Done(), size: size, wait: wait}
+	b := &batcher[T]{in: in, out: out, done: ctx.Done(), size: size, wait: wait, room: min(size, in.Size())}
 	go b.run()
 	return out
 }
@@ -40,6 +43,7 @@ type batcher[T any] struct {
 	size  int
 	wait  time.Duration
 	cur   []T   // the batch being filled
+	room  int   // the capacity the next batch starts with
 	pend  [][]T // the chunk of batches being filled
 	timer *time.Timer
 	due   <-chan time.Time // the timer's channel while cur has items
@@ -97,7 +101,7 @@ func (b *batcher[T]) run() {
 
 // start begins a batch and, with a time limit, its timer.
 func (b *batcher[T]) start() {
-	b.cur = make([]T, 0, b.size)
+	b.cur = make([]T, 0, b.room)
 	if b.wait <= 0 {
 		return
 	}
@@ -120,6 +124,7 @@ func (b *batcher[T]) emit() bool {
 		b.pend = b.out.Get()
 	}
 	b.pend = append(b.pend, b.cur)
+	b.room = len(b.cur)
 	b.cur = nil
 	if len(b.pend) < b.out.Size() {
 		return true

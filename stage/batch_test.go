@@ -2,6 +2,7 @@ package stage_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -132,6 +133,36 @@ func TestBatchCancel(t *testing.T) {
 	for range uout.C() {
 	}
 	in.Close()
+}
+
+// TestBatchGrowsAsItemsCome: a batch takes memory as items fill it, not in
+// proportion to its size: a size of a million (or math.MaxInt, which used
+// to panic in makeslice) on 100 items allocates room for about 100, and
+// full batches are allocated once each, at their size.
+func TestBatchGrowsAsItemsCome(t *testing.T) {
+	parts := func(n, each int) [][]int {
+		var ps [][]int
+		for i := 0; i < n; i += each {
+			p := make([]int, 0, each)
+			for v := i; v < min(n, i+each); v++ {
+				p = append(p, v)
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	for _, size := range []int{1_000_000, math.MaxInt} {
+		batches := drainAll(stage.Batch(t.Context(), feedChunks(t.Context(), 10, parts(100, 10), nil), size, 0))
+		require.Len(t, batches, 1)
+		require.Equal(t, slices.Concat(parts(100, 10)...), batches[0])
+		require.LessOrEqual(t, cap(batches[0]), 200, "size %d", size)
+	}
+
+	batches := drainAll(stage.Batch(t.Context(), feedChunks(t.Context(), 64, parts(1000, 64), nil), 100, 0))
+	require.Len(t, batches, 10)
+	for i, b := range batches[1:] {
+		require.Equal(t, 100, cap(b), "batch %d grew after it was made", i+1)
+	}
 }
 
 func TestBatchBadArguments(t *testing.T) {

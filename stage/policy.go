@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/limiter"
 )
 
@@ -37,10 +38,18 @@ type Policy[Out any] struct {
 	Limit limiter.Acquirer
 }
 
-// Check reports a negative timeout or a bad retry, naming it.
+// Check reports a negative timeout, a bad retry or a typed-nil limit such
+// as (*limiter.Limit)(nil), naming it; callers check once, before the
+// policy is used, so that [Run] need not. A nil p is an error too.
 func (p *Policy[Out]) Check() error {
+	if p == nil {
+		return errors.New("stage: nil Policy")
+	}
 	if p.Timeout < 0 {
 		return fmt.Errorf("stage: timeout %v is negative", p.Timeout)
+	}
+	if p.Limit != nil && typednil.Is(p.Limit) {
+		return fmt.Errorf("stage: limit %s is a nil pointer", typednil.Name(p.Limit))
 	}
 	return p.Retry.Validate()
 }
@@ -54,7 +63,8 @@ func (p *Policy[Out]) Plain() bool {
 // Run calls fn(ctx, worker, in) as the policy says and returns the result
 // of the last attempt. It stops retrying when ctx is done, returning the
 // last attempt's error. A panic in fn is not recovered here: it goes up to
-// the caller, which turns it into a *future.PanicError.
+// the caller, which turns it into a *future.PanicError. A nil ctx, p or fn
+// panics; p should have passed [Policy.Check].
 func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In) (Out, error) {
 	return RunExpiring(ctx, p, fn, worker, in, nil)
 }
@@ -65,6 +75,14 @@ func Run[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.C
 // that settles a result (a pool's future) can settle it at the deadline
 // while fn, which cannot be stopped, runs on. expire nil is Run.
 func RunExpiring[In, Out any](ctx context.Context, p *Policy[Out], fn func(ctx context.Context, worker int, in In) (Out, error), worker int, in In, expire func(error)) (Out, error) {
+	switch {
+	case ctx == nil:
+		panic("stage: Run with nil context")
+	case p == nil:
+		panic("stage: Run with nil Policy")
+	case fn == nil:
+		panic("stage: Run with nil function")
+	}
 	attempts := max(p.Retry.Attempts, 1)
 	for a := 1; ; a++ {
 		var onDeadline func(error)

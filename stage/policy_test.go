@@ -26,9 +26,25 @@ func TestPolicy_Check(t *testing.T) {
 		{stage.Policy[int]{Retry: stage.Retry{Attempts: -1}}, "stage: retry attempts -1 is negative"},
 		{stage.Policy[int]{Retry: stage.Retry{Backoff: stage.Backoff{Kind: 7}}}, "stage: backoff kind 7 is not one of constant, linear, exponential, fibonacci"},
 		{stage.Policy[int]{Retry: stage.Retry{Backoff: stage.Backoff{Base: -time.Millisecond}}}, "stage: backoff base -1ms is negative"},
+		{stage.Policy[int]{Limit: (*limiter.Limit)(nil)}, "stage: limit (*limiter.Limit)(nil) is a nil pointer"},
+		{stage.Policy[int]{Limit: (*limiter.Set)(nil)}, "stage: limit (*limiter.Set)(nil) is a nil pointer"},
 	} {
 		require.EqualError(t, tc.p.Check(), tc.want)
 	}
+	require.EqualError(t, (*stage.Policy[int])(nil).Check(), "stage: nil Policy")
+	require.NoError(t, (&stage.Policy[int]{Limit: mustResourceLimit(1)}).Check())
+}
+
+// TestRun_NilArguments: nil arguments panic at the call with a message
+// naming them, not deep inside with a nil dereference.
+func TestRun_NilArguments(t *testing.T) {
+	p := &stage.Policy[int]{Retry: stage.Retry{Attempts: 2}}
+	fn := func(context.Context, int, int) (int, error) { return 0, errFlaky }
+	require.PanicsWithValue(t, "stage: Run with nil context", func() {
+		stage.Run(nil, p, fn, 0, 1) //lint:ignore SA1012 the nil context is the point
+	})
+	require.PanicsWithValue(t, "stage: Run with nil Policy", func() { stage.Run(t.Context(), nil, fn, 0, 1) })
+	require.PanicsWithValue(t, "stage: Run with nil function", func() { stage.Run[int, int](t.Context(), p, nil, 0, 1) })
 }
 
 // TestPolicy_Plain checks which policies let callers skip Run.

@@ -2,7 +2,9 @@ package stage
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/limiter"
 )
 
@@ -22,8 +24,8 @@ import (
 // being filled, one in the returned stream's buffer). Ownership is as for
 // [Map]. A nil lim or fail panics.
 func Throttle[T any](ctx context.Context, in *Chunks[T], lim limiter.Acquirer, fail func(error)) *Chunks[T] {
-	if lim == nil || fail == nil {
-		panic("stage: Throttle with nil limit or nil fail")
+	if typednil.Is(lim) || fail == nil {
+		panic(fmt.Sprintf("stage: Throttle with limit %v and fail %p: want both", lim, fail))
 	}
 	out := NewChunks[T](1, in.Size())
 	go func() {
