@@ -83,12 +83,22 @@ type meter interface {
 
 // clock reads time as nanoseconds since a limit was made. It uses the
 // monotonic clock, so it is virtual time inside a testing/synctest bubble
-// when the limit is made inside the bubble.
-type clock struct{ epoch time.Time }
+// when the limit is made inside the bubble. Tests may replace it with read
+// (export_test.go), to stop a goroutine between reading the clock and
+// acting on what it read, which virtual time cannot do.
+type clock struct {
+	epoch time.Time
+	read  func() int64
+}
 
 func newClock() clock { return clock{epoch: time.Now()} }
 
-func (c *clock) now() int64 { return int64(time.Since(c.epoch)) }
+func (c *clock) now() int64 {
+	if c.read != nil {
+		return c.read()
+	}
+	return int64(time.Since(c.epoch))
+}
 
 // at turns a reading of now into a time.Time with a monotonic reading.
 func (c *clock) at(ns int64) time.Time { return c.epoch.Add(time.Duration(ns)) }

@@ -88,11 +88,17 @@ func (g *gcra) cost(n int64) int64 {
 	return n * g.k
 }
 
+// take, adjust, delay and available read the clock after tat, on every
+// try: a tat loaded first was stored by a take that read the clock before
+// this one does, so it is never judged by an older time than its own.
+// Read the other way round, a goroutine descheduled in between compared a
+// fresh tat with a stale now and refused with the burst nowhere near
+// spent.
 func (g *gcra) take(n int64) (int64, bool) {
-	now := g.ticks(g.clk.now())
 	c := n * g.k
 	for {
 		tat := g.tat.Load()
+		now := g.ticks(g.clk.now())
 		next := max(tat, now) + c
 		if next-now > g.burst {
 			return 0, false
@@ -108,8 +114,8 @@ func (g *gcra) take(n int64) (int64, bool) {
 func (g *gcra) untake(n, _ int64) { g.tat.Add(-n * g.k) }
 
 func (g *gcra) delay(n int64) (time.Duration, bool) {
-	ns := g.clk.now()
 	due := g.tat.Load() + n*g.k - g.burst // first tick at which n fit
+	ns := g.clk.now()
 	if due <= g.ticks(ns) {
 		return 0, true
 	}
@@ -122,9 +128,9 @@ func (g *gcra) adjust(delta, _ int64) bool {
 		return true
 	}
 	c := g.cost(delta)
-	now := g.ticks(g.clk.now())
 	for {
 		tat := g.tat.Load()
+		now := g.ticks(g.clk.now())
 		if g.tat.CompareAndSwap(tat, min(max(tat, now)+c, math.MaxInt64/2)) {
 			return false
 		}
