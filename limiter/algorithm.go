@@ -20,9 +20,10 @@ const (
 	// default for [NewRateLimit].
 	GCRA Algorithm = iota
 
-	// TokenBucket is a token bucket built on golang.org/x/time/rate: rate R,
-	// bucket size B. It admits what GCRA admits (at most B + R*T over any
-	// window of length T) and refunds, but every call takes two mutexes.
+	// TokenBucket is a token bucket: rate R, bucket size B, counted in
+	// integers, so it is exact for every burst and rate an int64 holds. It
+	// admits what GCRA admits (at most B + R*T over any window of length T)
+	// and refunds, but every call takes a mutex.
 	TokenBucket
 
 	// SlidingWindow keeps a log of admissions: over every window (t-P, t]
@@ -99,6 +100,3 @@ func (c *clock) now() int64 {
 	}
 	return int64(time.Since(c.epoch))
 }
-
-// at turns a reading of now into a time.Time with a monotonic reading.
-func (c *clock) at(ns int64) time.Time { return c.epoch.Add(time.Duration(ns)) }

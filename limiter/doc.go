@@ -30,17 +30,16 @@
 //
 //	Algorithm      admits at most              refunds  fast path
 //	GCRA           B + R*(T + 1ns)             yes      lock-free (one CAS)
-//	TokenBucket    B + R*T                     yes      two mutexes
+//	TokenBucket    B + R*T                     yes      mutex
 //	SlidingWindow  limit in every (t-P, t]     no       mutex
 //	FixedWindow    limit in every [kP, (k+1)P) no       mutex
 //
 // and a steady demand gets R (limit per period) through; the virtual-time
 // tests hold each of them to this to within 1%. [GCRA] (the default of
-// [NewRateLimit]) and [TokenBucket] (built on golang.org/x/time/rate) admit
-// the same: a burst of B after an idle spell, then R smoothly; the extra
-// nanosecond of GCRA is its clock's resolution. Pick them for throughput
-// limits and for budgets whose use is known only afterwards, since only they
-// can refund. [SlidingWindow] (the default of [NewCallLimit]) is the one to
+// [NewRateLimit]) and [TokenBucket] admit the same: a burst of B after an
+// idle spell, then R smoothly; the extra nanosecond of GCRA is its clock's
+// resolution. Pick them for throughput limits and for budgets whose use is
+// known only afterwards, since only they can refund. [SlidingWindow] (the default of [NewCallLimit]) is the one to
 // pick when a server states "at most N in any minute": it keeps one entry
 // per admission still inside the window. [FixedWindow] is the cheapest in
 // memory and matches servers that reset a counter every period, but a
