@@ -17,13 +17,15 @@ const (
 	// over any closed window of length T, at most B + R*(T + 1ns) units
 	// (the nanosecond is its clock's resolution), and lets a steady demand
 	// through at exactly R. It refunds, has a lock-free fast path and is the
-	// default for [NewRateLimit].
+	// default for [NewRateLimit]. It counts rates up to 10^10 units per
+	// second and bursts up to 2^61-1 units (see [NewRateLimit]).
 	GCRA Algorithm = iota
 
 	// TokenBucket is a token bucket: rate R, bucket size B, counted in
 	// integers, so it is exact for every burst and rate an int64 holds. It
 	// admits what GCRA admits (at most B + R*T over any window of length T)
-	// and refunds, but every call takes a mutex.
+	// and refunds, but every call takes a mutex. Charges beyond the bucket
+	// run it into debt, of at most MaxInt64 units.
 	TokenBucket
 
 	// SlidingWindow keeps a log of admissions: over every window (t-P, t]
