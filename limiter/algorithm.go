@@ -17,12 +17,15 @@ const (
 	// over any closed window of length T, at most B + R*(T + 1ns) units
 	// (the nanosecond is its clock's resolution), and lets a steady demand
 	// through at exactly R. It refunds, has a lock-free fast path and is the
-	// default for [NewRateLimit].
+	// default for [NewRateLimit]. It counts rates up to 10^10 units per
+	// second and bursts up to 2^61-1 units (see [NewRateLimit]).
 	GCRA Algorithm = iota
 
-	// TokenBucket is a token bucket built on golang.org/x/time/rate: rate R,
-	// bucket size B. It admits what GCRA admits (at most B + R*T over any
-	// window of length T) and refunds, but every call takes two mutexes.
+	// TokenBucket is a token bucket: rate R, bucket size B, counted in
+	// integers, so it is exact for every burst and rate an int64 holds. It
+	// admits what GCRA admits (at most B + R*T over any window of length T)
+	// and refunds, but every call takes a mutex. Charges beyond the bucket
+	// run it into debt, of at most MaxInt64 units.
 	TokenBucket
 
 	// SlidingWindow keeps a log of admissions: over every window (t-P, t]
@@ -83,12 +86,19 @@ type meter interface {
 
 // clock reads time as nanoseconds since a limit was made. It uses the
 // monotonic clock, so it is virtual time inside a testing/synctest bubble
-// when the limit is made inside the bubble.
-type clock struct{ epoch time.Time }
+// when the limit is made inside the bubble. Tests may replace it with read
+// (export_test.go), to stop a goroutine between reading the clock and
+// acting on what it read, which virtual time cannot do.
+type clock struct {
+	epoch time.Time
+	read  func() int64
+}
 
 func newClock() clock { return clock{epoch: time.Now()} }
 
-func (c *clock) now() int64 { return int64(time.Since(c.epoch)) }
-
-// at turns a reading of now into a time.Time with a monotonic reading.
-func (c *clock) at(ns int64) time.Time { return c.epoch.Add(time.Duration(ns)) }
+func (c *clock) now() int64 {
+	if c.read != nil {
+		return c.read()
+	}
+	return int64(time.Since(c.epoch))
+}

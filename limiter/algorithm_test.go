@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -172,6 +173,44 @@ func TestFixedWindowAdmitsItsDefinition(t *testing.T) {
 				steady := demand(t, l, 4, d, 1, 3)
 				assert.InEpsilon(t, float64(c.limit*200), float64(total(steady)), 0.01)
 			})
+		})
+	}
+}
+
+// TestTryAcquireNeverRefusesBelowCapacity, in real time (run it with
+// -race, which widens every window): goroutines outnumbering the cores
+// TryAcquire one unit at a time, in all no more units than the limit's
+// capacity, at a rate it could refill ten thousand times over. Whatever
+// the scheduling, every unit is there when asked for, so a correct limit
+// never refuses. A GCRA that read the clock before its state refused
+// whenever a goroutine was descheduled between the two for longer than
+// the burst takes to refill (here 6.6 µs). (Issue 11, item 6.)
+func TestTryAcquireNeverRefusesBelowCapacity(t *testing.T) {
+	const goroutines, each = 16, 4096
+	for _, alg := range []limiter.Algorithm{limiter.GCRA, limiter.TokenBucket, limiter.SlidingWindow, limiter.FixedWindow} {
+		t.Run(alg.String(), func(t *testing.T) {
+			limit, period := int64(1e10), time.Second // the highest GCRA rate
+			opts := []limiter.Option{limiter.WithAlgorithm(alg)}
+			if alg == limiter.GCRA || alg == limiter.TokenBucket {
+				opts = append(opts, limiter.WithBurst(goroutines*each))
+			} else {
+				limit, period = goroutines*each, time.Hour
+			}
+			l, err := limiter.NewRateLimit("units", limit, period, opts...)
+			require.NoError(t, err)
+			var refused atomic.Int64
+			var wg sync.WaitGroup
+			for range goroutines {
+				wg.Go(func() {
+					for range each {
+						if _, ok := l.TryAcquire(); !ok {
+							refused.Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			assert.Zero(t, refused.Load(), "refusals of %d tries", goroutines*each)
 		})
 	}
 }

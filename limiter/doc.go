@@ -30,22 +30,22 @@
 //
 //	Algorithm      admits at most              refunds  fast path
 //	GCRA           B + R*(T + 1ns)             yes      lock-free (one CAS)
-//	TokenBucket    B + R*T                     yes      two mutexes
+//	TokenBucket    B + R*T                     yes      mutex
 //	SlidingWindow  limit in every (t-P, t]     no       mutex
 //	FixedWindow    limit in every [kP, (k+1)P) no       mutex
 //
 // and a steady demand gets R (limit per period) through; the virtual-time
 // tests hold each of them to this to within 1%. [GCRA] (the default of
-// [NewRateLimit]) and [TokenBucket] (built on golang.org/x/time/rate) admit
-// the same: a burst of B after an idle spell, then R smoothly; the extra
-// nanosecond of GCRA is its clock's resolution. Pick them for throughput
-// limits and for budgets whose use is known only afterwards, since only they
-// can refund. [SlidingWindow] (the default of [NewCallLimit]) is the one to
-// pick when a server states "at most N in any minute": it keeps one entry
-// per admission still inside the window. [FixedWindow] is the cheapest in
-// memory and matches servers that reset a counter every period, but a
-// stretch of one period across a boundary can see 2*limit; its windows
-// start when the limit is made.
+// [NewRateLimit]) and [TokenBucket] admit the same: a burst of B after an
+// idle spell, then R smoothly; the extra nanosecond of GCRA is its clock's
+// resolution. Pick them for throughput limits and for budgets whose use is
+// known only afterwards, since only they can refund; TokenBucket for the
+// sizes GCRA cannot count (see "Bad input"). [SlidingWindow] (the default
+// of [NewCallLimit]) is the one to pick when a server states "at most N in
+// any minute": it keeps one entry per admission still inside the window.
+// [FixedWindow] is the cheapest in memory and matches servers that reset a
+// counter every period, but a stretch of one period across a boundary can
+// see 2*limit; its windows start when the limit is made.
 //
 // # Sets and set pools
 //
@@ -96,6 +96,13 @@
 // waiting forever; a negative amount or an unknown key fails with
 // [ErrInvalidRequest]. Every such error is a [*LimitError] that names the
 // limit and starts with "limiter: ".
+//
+// Every size up to MaxInt64 is counted exactly, whatever int64 sums would
+// make of it, but for two bounds of [GCRA]: rates up to 10^10 units per
+// second and bursts up to 2^61-1 units ([NewRateLimit] has the details);
+// beyond them its constructor fails and [TokenBucket] is the choice.
+// Reported usage whose sum passes MaxInt64 keeps a limit full; no count
+// wraps round to empty.
 //
 // # Cost
 //

@@ -39,11 +39,21 @@ func TestBadLimits(t *testing.T) {
 		{"unknown algorithm", rateWith(limiter.WithAlgorithm(limiter.Algorithm(42))), `limiter: limit "tokens": unknown algorithm Algorithm(42)`},
 		{"default above capacity", rateWith(limiter.WithDefaultRequest(11)), `limiter: limit "tokens": default request: request of 11 units exceeds capacity 10`},
 		{"negative default", rateWith(limiter.WithDefaultRequest(-1)), `limiter: limit "tokens": default request: request of -1 units is negative`},
-		{"GCRA too fast", func() error { _, err := limiter.NewRateLimit("bytes", 1e11, time.Second); return err }, `limiter: limit "bytes": GCRA rate 1e+11 per second is above the 1e+10 it supports; count in larger units`},
-		{"burst refills for centuries", func() error {
-			_, err := limiter.NewRateLimit("slow", 1, 100*365*24*time.Hour, limiter.WithBurst(100))
+		{"GCRA too fast", func() error { _, err := limiter.NewRateLimit("bytes", 1e11, time.Second); return err }, `limiter: limit "bytes": limit 100000000000 per 1s is above 10^10 units per second, the highest rate GCRA counts; count in larger units or use WithAlgorithm(TokenBucket)`},
+		{"GCRA just too fast", func() error { _, err := limiter.NewRateLimit("bytes", 1e10+1, time.Second); return err }, `limiter: limit "bytes": limit 10000000001 per 1s is above 10^10 units per second, the highest rate GCRA counts; count in larger units or use WithAlgorithm(TokenBucket)`},
+		{"GCRA too fast by one unit in 10^16", func() error {
+			_, err := limiter.NewRateLimit("bytes", 1e16+1, 1e6*time.Second, limiter.WithBurst(1))
 			return err
-		}, `limiter: limit "slow": burst 100 at 1 per 876000h0m0s takes centuries to refill`},
+		}, `limiter: limit "bytes": limit 10000000000000001 per 277h46m40s is above 10^10 units per second, the highest rate GCRA counts; count in larger units or use WithAlgorithm(TokenBucket)`},
+		{"GCRA burst too large", func() error {
+			_, err := limiter.NewRateLimit("bytes", 1e9, time.Second, limiter.WithBurst(1<<61))
+			return err
+		}, `limiter: limit "bytes": WithBurst(2305843009213693952) is above 2305843009213693951, the largest burst GCRA counts at 1000000000 per 1s; use WithAlgorithm(TokenBucket)`},
+		{"GCRA default burst too large", func() error { _, err := limiter.NewRateLimit("bytes", 1<<62, 1<<62); return err }, `limiter: limit "bytes": burst 4611686018427387904 (the default: the limit) is above 2305843009213693951, the largest burst GCRA counts at 4611686018427387904 per 1281023h53m38.427387904s; use WithAlgorithm(TokenBucket)`},
+		{"GCRA burst refills for centuries", func() error {
+			_, err := limiter.NewRateLimit("slow", 1, 100*365*24*time.Hour, limiter.WithBurst(1))
+			return err
+		}, `limiter: limit "slow": WithBurst(1) is above 0, the largest burst GCRA counts at 1 per 876000h0m0s; use WithAlgorithm(TokenBucket)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.make()

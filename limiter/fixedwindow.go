@@ -13,7 +13,7 @@ type fixedWindow struct {
 	period int64
 	clk    *clock
 	win    int64 // current window number
-	count  int64 // units admitted in it
+	count  wide  // units admitted in it; charges may take it past MaxInt64
 }
 
 func newFixedWindow(limit int64, period time.Duration, clk *clock) *fixedWindow {
@@ -24,7 +24,7 @@ func newFixedWindow(limit int64, period time.Duration, clk *clock) *fixedWindow 
 func (w *fixedWindow) roll() int64 {
 	now := w.clk.now()
 	if win := now / w.period; win != w.win {
-		w.win, w.count = win, 0
+		w.win, w.count = win, wide{}
 	}
 	return now
 }
@@ -33,10 +33,10 @@ func (w *fixedWindow) take(n int64) (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.roll()
-	if w.count+n > w.limit {
+	if n > w.count.room(w.limit) {
 		return 0, false
 	}
-	w.count += n
+	w.count.add(n)
 	return w.win, true
 }
 
@@ -45,7 +45,7 @@ func (w *fixedWindow) untake(n, stamp int64) {
 	defer w.mu.Unlock()
 	w.roll()
 	if stamp == w.win {
-		w.count -= n
+		w.count.sub(n)
 	}
 }
 
@@ -53,10 +53,10 @@ func (w *fixedWindow) delay(n int64) (time.Duration, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.roll()
-	if w.count+n <= w.limit {
+	if n <= w.count.room(w.limit) {
 		return 0, true
 	}
-	return time.Duration((w.win+1)*w.period - now), true
+	return time.Duration(w.period - now%w.period), true
 }
 
 // adjust counts a charge in the current window; a refund is not possible.
@@ -67,7 +67,7 @@ func (w *fixedWindow) adjust(delta, _ int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.roll()
-	w.count += delta
+	w.count.add(delta)
 	return false
 }
 
@@ -77,5 +77,5 @@ func (w *fixedWindow) available() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.roll()
-	return max(w.limit-w.count, 0)
+	return w.count.room(w.limit)
 }

@@ -7,9 +7,16 @@ import (
 	"time"
 )
 
-// gcraMaxRate is the highest rate GCRA accepts, in units per second, so that
-// its clock (see gcra) lasts 29 years from the limit's creation.
-const gcraMaxRate = 1e10
+// GCRA's bounds. Its tick (see gcra) is at most 1ns, and 1/10 ns at the
+// highest rate, gcraMaxRate. tat may run at most gcraMaxTicks ahead of
+// now, so a burst is at most gcraMaxTicks/k units. Ticks saturate at
+// MaxInt64/2, so that tat + cost never overflows; so the clock counts time
+// for at least 14 years after the limit is made (73 at rates of 10^9 per
+// second or less, where a nanosecond is under 2 ticks), then stands still.
+const (
+	gcraMaxRate  = 10 // units per nanosecond: 10^10 per second
+	gcraMaxTicks = math.MaxInt64 / 4
+)
 
 // gcra is the generic cell rate algorithm over one atomic word: the
 // theoretical arrival time (tat) of the next unit. Taking n units at time
@@ -32,16 +39,23 @@ type gcra struct {
 	clk   *clock
 }
 
-func newGCRA(limit int64, period time.Duration, burst int64, clk *clock) (*gcra, bool) {
+// newGCRA returns a GCRA meter, or nil and the largest burst it can count
+// at this rate if burst is larger. Callers have checked gcraTooFast.
+func newGCRA(limit int64, period time.Duration, burst int64, clk *clock) (*gcra, int64) {
 	num, den := uint64(limit), uint64(period)
 	g := gcd(num, den)
 	num, den = num/g, den/g
 	k := max((den+num-1)/num, 1) // ceil(T in ns)
-	hi, lo := bits.Mul64(uint64(burst), k)
-	if hi != 0 || lo > math.MaxInt64/4 {
-		return nil, false // refilling the burst takes centuries
+	if maxBurst := gcraMaxTicks / k; uint64(burst) > maxBurst {
+		return nil, int64(maxBurst)
 	}
-	return &gcra{k: int64(k), burst: int64(lo), num: num * k, den: den, clk: clk}, true
+	return &gcra{k: int64(k), burst: burst * int64(k), num: num * k, den: den, clk: clk}, 0
+}
+
+// gcraTooFast reports whether limit per period is above gcraMaxRate.
+func gcraTooFast(limit int64, period time.Duration) bool {
+	hi, lo := bits.Mul64(uint64(period), gcraMaxRate)
+	return hi == 0 && uint64(limit) > lo
 }
 
 func gcd(a, b uint64) uint64 {
@@ -88,11 +102,17 @@ func (g *gcra) cost(n int64) int64 {
 	return n * g.k
 }
 
+// take, adjust, delay and available read the clock after tat, on every
+// try: a tat loaded first was stored by a take that read the clock before
+// this one does, so it is never judged by an older time than its own.
+// Read the other way round, a goroutine descheduled in between compared a
+// fresh tat with a stale now and refused with the burst nowhere near
+// spent.
 func (g *gcra) take(n int64) (int64, bool) {
-	now := g.ticks(g.clk.now())
 	c := n * g.k
 	for {
 		tat := g.tat.Load()
+		now := g.ticks(g.clk.now())
 		next := max(tat, now) + c
 		if next-now > g.burst {
 			return 0, false
@@ -108,8 +128,8 @@ func (g *gcra) take(n int64) (int64, bool) {
 func (g *gcra) untake(n, _ int64) { g.tat.Add(-n * g.k) }
 
 func (g *gcra) delay(n int64) (time.Duration, bool) {
-	ns := g.clk.now()
 	due := g.tat.Load() + n*g.k - g.burst // first tick at which n fit
+	ns := g.clk.now()
 	if due <= g.ticks(ns) {
 		return 0, true
 	}
@@ -122,9 +142,9 @@ func (g *gcra) adjust(delta, _ int64) bool {
 		return true
 	}
 	c := g.cost(delta)
-	now := g.ticks(g.clk.now())
 	for {
 		tat := g.tat.Load()
+		now := g.ticks(g.clk.now())
 		if g.tat.CompareAndSwap(tat, min(max(tat, now)+c, math.MaxInt64/2)) {
 			return false
 		}

@@ -67,3 +67,45 @@ func TestGCRAHighestRate(t *testing.T) {
 	require.NoError(t, err)
 	ls.Release()
 }
+
+// TestGCRATakeReadsTheClockAfterTheState: a TryAcquire that is
+// descheduled between reading the clock and reading the limit's state,
+// while another goroutine takes a unit a second later, must not judge that
+// fresher state by its stale time. The limit is nowhere near full, so it
+// must admit. (Issue 11, item 6: it refused.)
+func TestGCRATakeReadsTheClockAfterTheState(t *testing.T) {
+	l, err := limiter.NewRateLimit("r", 1e9, time.Second, limiter.WithBurst(10))
+	require.NoError(t, err)
+	clk := &manualClock{ns: 1000}
+	limiter.SetClock(l, clk.read)
+	clk.then = func() {
+		clk.ns += int64(time.Second)
+		_, ok := l.TryAcquire()
+		require.True(t, ok, "the other goroutine's take")
+	}
+	_, ok := l.TryAcquire()
+	assert.True(t, ok, "refused a unit with %d of 10 taken", 10-l.Available())
+	assert.Equal(t, int64(8), l.Available())
+}
+
+// TestGCRAChargeReadsTheClockAfterTheState: a charge (usage reported
+// beyond the request) descheduled between reading the clock and the state,
+// while a refund lands a second later, must be charged at the time it
+// reads, not at its stale time, which would forgive it.
+func TestGCRAChargeReadsTheClockAfterTheState(t *testing.T) {
+	l, err := limiter.NewRateLimit("r", 1e9, time.Second, limiter.WithBurst(10))
+	require.NoError(t, err)
+	clk := &manualClock{}
+	limiter.SetClock(l, clk.read)
+	full, err := l.TryAcquireN(10)
+	require.NoError(t, err)
+	clk.ns = 5
+	charge, err := l.TryAcquireN(0)
+	require.NoError(t, err)
+	clk.then = func() {
+		clk.ns += int64(time.Second)
+		require.NoError(t, full.ReportN(0)) // refund all 10
+	}
+	require.NoError(t, charge.ReportN(10))
+	assert.Equal(t, int64(0), l.Available(), "the charge of 10 was not forgiven")
+}

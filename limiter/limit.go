@@ -59,8 +59,16 @@ var lastID atomic.Uint64
 // beyond the request.
 //
 // A name that is empty, a limit, period or burst that is not positive, a
-// GCRA rate above 10^10 units per second, or a default request outside
-// [0, capacity] is an error wrapping [ErrInvalidLimit] and naming the limit.
+// size [GCRA] cannot count (below), or a default request outside
+// [0, capacity] is an error wrapping [ErrInvalidLimit] and naming the limit
+// and the value.
+//
+// Sizes up to MaxInt64 are counted exactly, with two bounds for GCRA: a
+// rate of at most 10^10 units per second, and a burst B with B*ceil(T) at
+// most 2^61-1, T being period/limit in nanoseconds (so at most 2^61-1
+// units, and a burst that refills within about 73 years). A GCRA limit's
+// clock runs for at least 14 years after it is made (73 at 10^9 units per
+// second or less); then it stops refilling. [TokenBucket] has no bounds.
 func NewRateLimit(name string, limit int64, period time.Duration, opts ...Option) (*Limit, error) {
 	return newRate(rateKind, name, limit, period, GCRA, opts)
 }
@@ -123,12 +131,16 @@ func newRate(k kind, name string, limit int64, period time.Duration, dflt Algori
 	}
 	switch c.alg {
 	case GCRA:
-		if perSec := float64(limit) / period.Seconds(); perSec > gcraMaxRate {
-			return nil, limitErr(name, ErrInvalidLimit, "GCRA rate %.3g per second is above the %.0e it supports; count in larger units", perSec, gcraMaxRate)
+		if gcraTooFast(limit, period) {
+			return nil, limitErr(name, ErrInvalidLimit, "limit %d per %v is above 10^10 units per second, the highest rate GCRA counts; count in larger units or use WithAlgorithm(TokenBucket)", limit, period)
 		}
-		g, ok := newGCRA(limit, period, c.burst, &l.clk)
-		if !ok {
-			return nil, limitErr(name, ErrInvalidLimit, "burst %d at %d per %v takes centuries to refill", c.burst, limit, period)
+		g, maxBurst := newGCRA(limit, period, c.burst, &l.clk)
+		if g == nil {
+			burst := fmt.Sprintf("WithBurst(%d)", c.burst)
+			if !c.burstSet {
+				burst = fmt.Sprintf("burst %d (the default: the limit)", c.burst)
+			}
+			return nil, limitErr(name, ErrInvalidLimit, "%s is above %d, the largest burst GCRA counts at %d per %v; use WithAlgorithm(TokenBucket)", burst, maxBurst, limit, period)
 		}
 		l.m = g
 	case TokenBucket:

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/sluice-go/sluice/limiter"
@@ -133,6 +135,83 @@ func ExampleNewResourceLimit() {
 	// third: false
 	// after a release: true
 	// 2 free
+}
+
+// hugeLimits makes one limit of every kind and algorithm at the largest
+// size it takes: MaxInt64, except GCRA's burst (at most 2^61-1 ns of
+// refill, see NewRateLimit). wait is how long one more unit takes once
+// the limit is taken whole; 0 for never.
+var hugeLimits = []struct {
+	name string
+	make func() (*limiter.Limit, error)
+	wait time.Duration
+}{
+	{"GCRA", func() (*limiter.Limit, error) {
+		return limiter.NewRateLimit("r", 1, time.Hour, limiter.WithBurst((1<<61-1)/int64(time.Hour)))
+	}, time.Hour},
+	{"GCRA at 1 per ns", func() (*limiter.Limit, error) {
+		return limiter.NewRateLimit("r", 1e9, time.Second, limiter.WithBurst(1<<61-1))
+	}, time.Nanosecond},
+	{"TokenBucket", func() (*limiter.Limit, error) {
+		return limiter.NewRateLimit("r", 1, time.Hour, limiter.WithAlgorithm(limiter.TokenBucket), limiter.WithBurst(math.MaxInt64))
+	}, time.Hour},
+	{"SlidingWindow", func() (*limiter.Limit, error) { return limiter.NewCallLimit("r", math.MaxInt64, time.Hour) }, time.Hour},
+	{"FixedWindow", func() (*limiter.Limit, error) {
+		return limiter.NewRateLimit("r", math.MaxInt64, time.Hour, limiter.WithAlgorithm(limiter.FixedWindow))
+	}, time.Hour},
+	{"resource", func() (*limiter.Limit, error) { return limiter.NewResourceLimit("r", math.MaxInt64) }, 0},
+}
+
+// TestFullAtTheLargestSizeAdmitsNoMore: a limit of the largest size,
+// taken whole, is full, whatever int64 sums would make of it: one more
+// unit waits until it falls due.
+func TestFullAtTheLargestSizeAdmitsNoMore(t *testing.T) {
+	for _, tc := range hugeLimits {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l, err := tc.make()
+				require.NoError(t, err)
+				all, err := l.TryAcquireN(l.Capacity())
+				require.NoError(t, err)
+				defer all.Release()
+				assert.Equal(t, int64(0), l.Available())
+				_, err = l.TryAcquireN(1)
+				assert.ErrorIs(t, err, limiter.ErrWouldBlock)
+				ctx, cancel := context.WithTimeout(t.Context(), 2*time.Hour)
+				defer cancel()
+				start := time.Now()
+				_, err = l.AcquireN(ctx, 1)
+				if tc.wait == 0 {
+					assert.ErrorIs(t, err, context.DeadlineExceeded)
+					return
+				}
+				assert.NoError(t, err)
+				assert.Equal(t, tc.wait, time.Since(start))
+			})
+		})
+	}
+}
+
+// TestChargesBeyondInt64KeepARateLimitFull: usage reported beyond the
+// request is charged however large, and charges that add up past MaxInt64
+// keep the limit full instead of wrapping round to empty.
+func TestChargesBeyondInt64KeepARateLimitFull(t *testing.T) {
+	for _, alg := range []limiter.Algorithm{limiter.GCRA, limiter.TokenBucket, limiter.SlidingWindow, limiter.FixedWindow} {
+		t.Run(alg.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l, err := limiter.NewRateLimit("r", 10, time.Hour, limiter.WithAlgorithm(alg))
+				require.NoError(t, err)
+				for range 3 {
+					ls, err := l.TryAcquireN(0)
+					require.NoError(t, err)
+					require.NoError(t, ls.ReportN(math.MaxInt64))
+					assert.Equal(t, int64(0), l.Available())
+					_, err = l.TryAcquireN(1)
+					assert.ErrorIs(t, err, limiter.ErrWouldBlock)
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkLimitAcquire measures one Acquire plus Release of a shared limit

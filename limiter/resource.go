@@ -14,7 +14,7 @@ type resource struct {
 func (r *resource) take(n int64) (int64, bool) {
 	for {
 		held := r.held.Load()
-		if held+n > r.capacity {
+		if n > r.capacity-held { // held+n could wrap
 			return 0, false
 		}
 		if r.held.CompareAndSwap(held, held+n) {
@@ -26,7 +26,7 @@ func (r *resource) take(n int64) (int64, bool) {
 func (r *resource) untake(n, _ int64) { r.held.Add(-n) }
 
 func (r *resource) delay(n int64) (time.Duration, bool) {
-	if r.held.Load()+n <= r.capacity {
+	if n <= r.capacity-r.held.Load() {
 		return 0, true
 	}
 	return 0, false

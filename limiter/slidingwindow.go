@@ -15,7 +15,7 @@ type slidingWindow struct {
 	clk    *clock
 	log    []entry // oldest first; log[start:] is live
 	start  int
-	sum    int64 // units in log[start:]
+	sum    wide  // units in log[start:]; charges may take it past MaxInt64
 	seq    int64 // stamp of the last entry
 }
 
@@ -28,7 +28,7 @@ func newSlidingWindow(limit int64, period time.Duration, clk *clock) *slidingWin
 // evict drops entries admitted at or before now-period. Callers hold mu.
 func (w *slidingWindow) evict(now int64) {
 	for w.start < len(w.log) && w.log[w.start].at <= now-w.period {
-		w.sum -= w.log[w.start].n
+		w.sum.sub(w.log[w.start].n)
 		w.start++
 	}
 	if w.start == len(w.log) {
@@ -43,7 +43,7 @@ func (w *slidingWindow) evict(now int64) {
 func (w *slidingWindow) push(now, n int64) int64 {
 	w.seq++
 	w.log = append(w.log, entry{at: now, n: n, seq: w.seq})
-	w.sum += n
+	w.sum.add(n)
 	return w.seq
 }
 
@@ -52,7 +52,7 @@ func (w *slidingWindow) take(n int64) (int64, bool) {
 	defer w.mu.Unlock()
 	now := w.clk.now()
 	w.evict(now)
-	if w.sum+n > w.limit {
+	if n > w.sum.room(w.limit) {
 		return 0, false
 	}
 	return w.push(now, n), true
@@ -64,7 +64,7 @@ func (w *slidingWindow) untake(n, stamp int64) {
 	for i := len(w.log) - 1; i >= w.start; i-- {
 		if w.log[i].seq == stamp {
 			w.log[i].n -= n
-			w.sum -= n
+			w.sum.sub(n)
 			return
 		}
 	}
@@ -75,11 +75,15 @@ func (w *slidingWindow) delay(n int64) (time.Duration, bool) {
 	defer w.mu.Unlock()
 	now := w.clk.now()
 	w.evict(now)
-	excess := w.sum + n - w.limit
-	for i := w.start; i < len(w.log) && excess > 0; i++ {
-		excess -= w.log[i].n
-		if excess <= 0 {
-			return time.Duration(w.log[i].at + w.period - now), true
+	if n <= w.sum.room(w.limit) {
+		return 0, true
+	}
+	// n fit once the entries up to the first that leaves room have left.
+	rest := w.sum
+	for i := w.start; i < len(w.log); i++ {
+		rest.sub(w.log[i].n)
+		if n <= rest.room(w.limit) {
+			return time.Duration(w.period - (now - w.log[i].at)), true
 		}
 	}
 	return 0, true
@@ -105,5 +109,5 @@ func (w *slidingWindow) available() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.evict(w.clk.now())
-	return max(w.limit-w.sum, 0)
+	return w.sum.room(w.limit)
 }
