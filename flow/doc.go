@@ -63,6 +63,13 @@
 // they finish: the same multiset of results, sooner when items take
 // different times, and a little cheaper. Every other stage keeps order.
 //
+// Either way no worker of a pool stage waits while items it may run are
+// queued for another: an idle worker takes them (keyed items excepted; see
+// pool.WithStealing). Ordered, results that finish early wait in a
+// bounded reorder window for the items before them, so one slow item
+// holds back the output behind it, not the workers, until the window
+// (eight times the stage's unordered window) is full.
+//
 // # Errors
 //
 // By default the first error stops the flow: the context of the run is

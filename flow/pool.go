@@ -23,9 +23,11 @@ import (
 // its error kept. A panic stops the flow with a *future.PanicError. fn
 // gets the run's context, done when the flow stops.
 //
-// pool.WithMaxQueued(n) counts items, but workers are fed chunks: each
-// worker has room for ceil(n/64) chunks besides the one it works on
-// (default 16 items: one chunk). Chunks of cheap items hold up to 64
+// pool.WithMaxQueued(n) counts items, but workers are fed chunks: the
+// stage admits ceil(n/64)+1 chunks per worker at once, queued or running
+// (default 16 items: two chunks per worker), eight times as many when
+// ordered, and idle workers take queued chunks from busy ones unless
+// pool.WithStealing(false). Chunks of cheap items hold up to 64
 // items; the stage measures what an item costs and sends slow items one
 // by one, so every worker gets work however few items there are.
 // pool.WithMaxPending and pool.WithName do not apply: a flow is bounded

@@ -23,12 +23,19 @@
 //
 // [Pool.Submit] never waits for a worker. A task goes through two layers: the
 // balance strategy ([WithStrategy]; round robin unless told otherwise) picks
-// a worker, and the task joins that worker's own queue. Only
-// [WithMaxQueued] tasks per worker are handed on to the worker at once,
-// waiting in its channel or running; the rest wait, in order, in the
-// worker's unbounded queue and move up as it finishes tasks. Raise
-// MaxQueued for tiny tasks, lower it for big ones; least-active balancing
-// avoids queueing behind a slow task.
+// a worker, and the task joins that worker's own queue, where it waits, in
+// order (higher [Pool.SubmitPriority] first), until the worker takes it. A
+// worker takes its next task only when it has finished one, so at most one
+// task is handed to a goroutine worker at a time ([WithMaxQueued] bounds
+// what backends that pipeline may hold), and a queued task can still move:
+// with stealing (the default, [WithStealing]) a worker that runs out of
+// work takes half of the queue of the most loaded worker, and while a
+// worker is idle new tasks go to the worker that went idle last. So no free
+// worker waits while tasks queue elsewhere, whatever the durations, and an
+// idle pool answers from a warm goroutine. Where no worker is idle, or with
+// WithStealing(false), the strategy alone places each task: round robin
+// puts task i on worker i mod n, least active picks the idle worker. Tasks
+// submitted with a key under key affinity never move.
 //
 // The only way Submit can block is a cap on pending tasks,
 // [WithMaxPending] with the [Block] policy; with [Fail] it fails with

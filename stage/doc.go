@@ -14,40 +14,48 @@
 //
 // # Groups
 //
-// A [Group] is n workers, each fed by its own bounded channel and each
-// handling its items one at a time, in the order they arrived: calls of the
-// handle function for one worker never overlap. Workers are goroutines that
-// are either persistent, all n started by [NewGroup], or, with
-// [WithOnDemand], started when an item arrives for a worker that has none and
-// ended once the worker has been idle for the linger time (measured from the
-// end of its last item; linger 0 ends it as soon as its queue is empty). A
-// burst thus pays one goroutine start per worker, not per item, and no
-// worker ever has two goroutines serving it ([Group.Alive] never exceeds n).
+// A [Group] is n workers, each with its own unbounded queue and each
+// handling its items one at a time: calls of the handle function for one
+// worker never overlap. Workers are goroutines that are either persistent,
+// all n started by [NewGroup], or, with [WithOnDemand], started when an item
+// arrives for a worker that has none and ended once the worker has been
+// idle for the linger time (measured from the end of its last item; linger
+// 0 ends it as soon as its queue is empty). A burst thus pays one goroutine
+// start per worker, not per item, and no worker ever has two goroutines
+// serving it ([Group.Alive] never exceeds n).
 //
-// A group is fed in one of two ways, chosen when it is made:
+// [View.Enqueue] never blocks: the owner's strategy picks a worker from a
+// [View] and the item joins that worker's queue, highest priority first
+// and in order within a priority. A worker takes its next item only when
+// it has finished one, so it holds one item ([Group.Handed]) and every
+// other waits where the group can still move it. Unless the group is made
+// [WithoutStealing], no worker stays idle while items it may run wait
+// elsewhere: a worker that runs out of work takes half of the queue of the
+// most loaded worker (its oldest, highest-priority items) before it parks,
+// and while any worker is parked a new item goes to the one that parked
+// last, a warm goroutine, whatever the owner picked. An item enqueued
+// pinned never moves: keyed items keep their worker and their order. Items
+// keep their own order within a worker's queue, so stealing and priorities
+// compose: a thief gets the victim's items in the order the victim would
+// have run them.
 //
-//   - [Group.Send] blocks while the worker's channel is full, honouring its
-//     ctx: the backpressure a stream wants.
-//   - [Group.Enqueue], for groups made [WithOverflow], never blocks: the
-//     two-layer queue of a pool. At most queue items are handed to a worker
-//     at once, in its channel or running ([Group.Handed]); the rest wait in
-//     that worker's unbounded overflow queue, highest priority first and in
-//     order within a priority ([Group.EnqueuePriority]), and move up one by
-//     one as the worker finishes items.
+// A [View] is what a [balance.Strategy] picks from: each worker's items,
+// queued or running, and the items ever assigned to it (a stolen item
+// counts on both workers). A running item's load is lowered when its
+// handle call returns, or earlier with [Group.Release], so that a caller
+// who reacts to a result sees the worker free.
 //
-// A [View] ([Group.View]) is what a [balance.Strategy] picks from: each
-// worker's items, queued or running, and the items ever assigned to it.
-// [Group.Resize] changes the number of workers of an overflow group while it
-// runs: it publishes a new View; retired workers finish the item they run,
-// and their queued items go back to the owner, in order, to be placed
-// again. Enqueueing through a stale View onto a retired worker fails with
-// [ErrRetired], so the owner picks again.
+// [Group.Resize] changes the number of workers while the group runs: it
+// publishes a new View; retired workers finish the item they run, and
+// their queued items go back to the owner, in order, to be placed again.
+// Enqueueing through a stale View onto a retired worker fails with
+// [ErrRetired], so the owner picks again. Resize never waits for a worker.
 // [Group.Close] stops intake and lets the workers finish everything they
-// were given, overflow included; [Group.Abort] also takes back every item no
-// worker has started and hands each, exactly once, to a drop function so the
-// owner can settle it. [Group.Wait] waits for the goroutines. A handle that
-// calls runtime.Goexit finishes its item; its worker serves on in a new
-// goroutine.
+// were given; [Group.Abort] also takes back every item no worker has
+// started and hands each, exactly once, to a drop function so the owner can
+// settle it. [Group.Wait] waits for the goroutines. A handle that calls
+// runtime.Goexit finishes its item; its worker serves on in a new
+// goroutine. Queues give their memory back once they drain.
 //
 // # Chunks
 //
@@ -68,28 +76,28 @@
 //
 // # Map
 //
-// [Map] reads chunks from its input and hands each to the worker that
-// [Config.Strategy] picks (loads count chunks). With a
-// [balance.KeyedStrategy] and a [Config.Key] it splits each chunk into runs
-// of items bound for one worker, so all items with one key run on one worker
-// and come out in input order even when the output is unordered. Each
-// worker calls the map function for every item of a chunk; the function
-// appends none, one or more results, so Map also filters and flat-maps.
+// [Map] reads chunks from its input and places each on the worker that
+// [Config.Strategy] picks (loads count chunks), in a [Group] like a pool's:
+// the fan-out never waits for one worker while another has room, and an
+// idle worker takes queued chunks from a busy one. The fan-out waits only
+// for a credit: the stage admits a window of Workers×(Queue+1) chunks at
+// once, queued or running, and a chunk's credit comes back once its result
+// is out. With a [balance.KeyedStrategy] and a [Config.Key] it splits each
+// chunk into runs of items bound for one worker, pinned there, so all items
+// with one key run on one worker and come out in input order even when the
+// output is unordered. Each worker calls the map function for every item of
+// a chunk; the function appends none, one or more results, so Map also
+// filters and flat-maps.
 //
-// Unordered output comes as chunks finish. Ordered output needs no reorder
-// buffer: before handing a chunk on, the fan-out records which worker gets
-// it on an order channel, and the merge reads that channel and takes the
-// next result from that worker's own result channel. This is correct
-// because each worker is FIFO, handling its chunks one at a time in the
-// order it received them: the k-th result a worker emits belongs to the k-th
-// chunk it was given, which is exactly the worker's k-th entry in the order.
-// The price is head-of-line blocking: a slow chunk holds back the output
-// behind it, and workers that run ahead stall once their result channels
-// are full.
+// Unordered output comes as chunks finish. Ordered output goes through a
+// reorder window: every chunk carries its sequence number, results wait in
+// a ring until the chunks before them are out, and the window is
+// [ReorderFactor] times the unordered one, so a slow chunk holds back the
+// output behind it but not the workers, until the window is full.
 //
 // A Map stage holds at most [Config.Capacity] items: the chunk being
-// placed, the chunks queued for or held by workers, results waiting for
-// their turn, and the output channel's buffer.
+// placed, the window of chunks queued, running or waiting for their turn,
+// and the output channel's buffer.
 //
 // # Policy
 //
@@ -112,15 +120,15 @@
 //     owns the stream it returns and closes it once its workers have
 //     returned and all results are out.
 //   - The caller of [NewGroup] calls [Group.Close] or [Group.Abort] (both
-//     may be called again) and then [Group.Wait]; nobody calls Send after
-//     either. Items handed to drop by Abort are the caller's to settle.
+//     may be called again) and then [Group.Wait]; Enqueue after either
+//     fails with [ErrClosed]. Items handed to drop by Abort are the caller's to settle.
 //   - [Emit] and [Chunks.Send] close nothing.
 //
 // # Cancellation and leaks
 //
 // Every call that may block takes a ctx or a done channel and stops
-// waiting when it is done: [Group.Send], [Chunks.Send], [Emit], and [Run]
-// between attempts.
+// waiting when it is done: [Chunks.Send], [Emit], and [Run] between
+// attempts. [View.Enqueue] and [Group.Resize] never block.
 // Once a Map stage's ctx is done its fan-out stops reading, its workers
 // skip the chunks they still hold without calling the map function, and
 // nothing in it blocks, so the consumer may stop reading as soon as it has
