@@ -64,7 +64,12 @@ func churn(t *testing.T, resizes int, opts []pool.Option) {
 			runtime.Gosched()
 		}
 		return x, nil
-	}, append([]pool.Option{pool.WithMaxWorkers(3), pool.WithMaxQueued(2)}, opts...)...)
+	}, append([]pool.Option{
+		pool.WithMaxWorkers(3), pool.WithMaxQueued(2),
+		// Submitters wait for room, so queues stay short however slow
+		// the workers are beside the resizer (under -race, much slower).
+		pool.WithMaxPending(64, pool.Block),
+	}, opts...)...)
 	require.NoError(t, err)
 	ctx := context.Background()
 

@@ -45,6 +45,8 @@ type Pool[In, Out any] struct {
 	resizeMu sync.Mutex
 	grow     func(ctx context.Context, n int) error // makes states for workers up to n
 
+	epoch     time.Time // what task times count from
+
 	submitted atomic.Uint64
 	dropped   atomic.Uint64
 }
@@ -52,7 +54,7 @@ type Pool[In, Out any] struct {
 type task[In, Out any] struct {
 	p     future.Promise[Out]
 	in    In
-	at    time.Time // when submitted; set only for an Observer
+	at    time.Duration // when submitted, since the pool's epoch; only for an Observer
 	prio  int
 	key   uint64
 	keyed bool
@@ -186,6 +188,7 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 		call:     call,
 		strategy: o.Strategy,
 		stopping: make(chan struct{}),
+		epoch:    time.Now(),
 	}
 	p.growStats(o.MaxWorkers)
 	p.keyed, _ = o.Strategy.(balance.KeyedStrategy)

@@ -32,7 +32,7 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	var started time.Time
 	if obs := p.opts.Observer; obs != nil {
 		started = time.Now()
-		obs.TaskStarted(p.opts.Name, w, started.Sub(t.at))
+		obs.TaskStarted(p.opts.Name, w, started.Sub(p.epoch)-t.at)
 	}
 	returned := false
 	defer func() {

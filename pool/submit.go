@@ -58,7 +58,7 @@ func (p *Pool[In, Out]) submit(ctx context.Context, t task[In, Out]) *future.Fut
 	}
 	t.p = pr
 	if p.opts.Observer != nil {
-		t.at = time.Now()
+		t.at = time.Since(p.epoch)
 	}
 	p.submitted.Add(1)
 	if err := p.place(t); err != nil {

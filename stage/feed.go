@@ -11,7 +11,7 @@ func (g *Group[T]) Close() {
 		s.mu.Lock()
 		s.closing = true
 		if s.parked {
-			g.unpark(s)
+			g.unpark(s, true)
 		}
 		s.mu.Unlock()
 	}
@@ -30,7 +30,7 @@ func (g *Group[T]) Abort(drop func(worker int, v T)) {
 		s.closing = true
 		taken := s.takeAllLocked()
 		if s.parked {
-			g.unpark(s)
+			g.unpark(s, true)
 		}
 		s.mu.Unlock()
 		for _, v := range taken {

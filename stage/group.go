@@ -268,18 +268,21 @@ func (s *slot[T]) takeAllLocked() []T {
 func (g *Group[T]) wakeLocked(s *slot[T]) {
 	switch {
 	case s.parked:
-		g.unpark(s)
+		g.unpark(s, true)
 	case g.onDemand && !s.serving:
 		s.serving = true
 		g.start(s)
 	}
 }
 
-// unpark wakes s's parked goroutine. The caller holds s.mu and has seen
-// s.parked.
-func (g *Group[T]) unpark(s *slot[T]) {
+// unpark wakes s's parked goroutine, taking it off the idle stack if
+// stacked (popIdle may have taken it already). The caller holds s.mu and
+// has seen s.parked.
+func (g *Group[T]) unpark(s *slot[T], stacked bool) {
 	s.parked = false
-	g.removeIdle(s)
+	if stacked {
+		g.removeIdle(s)
+	}
 	s.wake <- struct{}{} // never blocks: one token per park
 }
 

@@ -36,15 +36,16 @@ var _ balance.Workers = (*View[int])(nil)
 func (v *View[T]) Enqueue(i int, x T, prio int, pinned bool) error {
 	g := v.g
 	if !pinned && g.steal && g.nidle.Load() > 0 {
-		if s := g.popIdle(); s != nil && g.put(s, x, prio, false) == nil {
+		if s := g.popIdle(); s != nil && g.put(s, x, prio, false, false) == nil {
 			return nil
 		}
 	}
-	return g.put(v.all[i], x, prio, pinned)
+	return g.put(v.all[i], x, prio, pinned, true)
 }
 
-// put queues x on s and makes sure a goroutine will take it.
-func (g *Group[T]) put(s *slot[T], x T, prio int, pinned bool) error {
+// put queues x on s and makes sure a goroutine will take it. stacked is
+// false if the caller took s off the idle stack itself.
+func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -55,7 +56,11 @@ func (g *Group[T]) put(s *slot[T], x T, prio int, pinned bool) error {
 	}
 	s.assign(1)
 	s.pushLocked(x, prio, pinned)
-	g.wakeLocked(s)
+	if s.parked {
+		g.unpark(s, stacked)
+	} else {
+		g.wakeLocked(s)
+	}
 	return nil
 }
 
@@ -105,7 +110,7 @@ func (g *Group[T]) retire(s *slot[T]) []T {
 	s.retired = true
 	taken := s.takeAllLocked()
 	if s.parked {
-		g.unpark(s)
+		g.unpark(s, true)
 	}
 	return taken
 }
