@@ -9,8 +9,13 @@ import (
 )
 
 func BenchmarkSubmit(b *testing.B) {
+	b.Run("stealing=on", func(b *testing.B) { benchSubmit(b) })
+	b.Run("stealing=off", func(b *testing.B) { benchSubmit(b, pool.WithStealing(false)) })
+}
+
+func benchSubmit(b *testing.B, opts ...pool.Option) {
 	ctx := context.Background()
-	p, err := pool.New(func(_ context.Context, x int) (int, error) { return x, nil }, pool.WithMaxWorkers(8))
+	p, err := pool.New(func(_ context.Context, x int) (int, error) { return x, nil }, append([]pool.Option{pool.WithMaxWorkers(8)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}

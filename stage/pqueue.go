@@ -49,7 +49,7 @@ func (q *pqueue[T]) peek() (prio int, seq uint64, ok bool) {
 		return 0, 0, false
 	}
 	l := &q.levels[0]
-	return l.prio, l.r.buf[l.r.head].seq, true
+	return l.prio, l.r.peek().seq, true
 }
 
 // pop removes the first entry and returns it with its priority.
@@ -64,9 +64,6 @@ func (q *pqueue[T]) pop() (e entry[T], prio int, ok bool) {
 	if l.r.len() == 0 && len(q.levels) > 1 {
 		// Drop the empty level; keep the last one's ring for reuse.
 		q.levels = append(q.levels[:0], q.levels[1:]...)
-	}
-	if q.size == 0 {
-		q.levels[0].r.shrink()
 	}
 	return e, prio, true
 }

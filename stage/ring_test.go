@@ -16,7 +16,6 @@ func TestRing_MatchesSliceModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var r ring[*int]
 		var model []*int
-		peak := 0
 		next := 0
 		t.Repeat(map[string]func(*rapid.T){
 			"push": func(t *rapid.T) {
@@ -28,7 +27,6 @@ func TestRing_MatchesSliceModel(t *testing.T) {
 					r.push(v)
 					model = append(model, v)
 				}
-				peak = max(peak, len(model))
 			},
 			"pop": func(t *rapid.T) {
 				k := rapid.IntRange(1, 20).Draw(t, "pops")
@@ -57,37 +55,24 @@ func TestRing_MatchesSliceModel(t *testing.T) {
 					}
 				}
 				model = nil
-				// Drained, the ring gives back a buffer larger than
-				// keptRing, and grows again from nothing.
-				if len(r.buf) > keptRing {
-					t.Fatalf("a drained ring keeps %d slots, want at most %d", len(r.buf), keptRing)
-				}
-				if len(r.buf) == 0 {
-					peak = 0
-				}
 			},
 			"": func(t *rapid.T) {
 				if r.len() != len(model) {
 					t.Fatalf("len = %d, want %d", r.len(), len(model))
 				}
-				// The buffer grows only when full, by doubling from 8, and
-				// an empty ring keeps at most keptRing slots.
-				want := 0
-				if peak > 0 {
-					want = 8
-					for want < peak {
-						want *= 2
-					}
-				}
-				if len(r.buf) != want {
-					t.Fatalf("buffer holds %d slots after a peak of %d items, want %d", len(r.buf), peak, want)
+				// A ring holds the blocks its items fill and at most two
+				// more: the one being emptied and a spare.
+				if most := (r.len()+blockSize-1)/blockSize + 2; r.blocks() > most {
+					t.Fatalf("%d blocks for %d items, want at most %d", r.blocks(), r.len(), most)
 				}
 				// Slots outside the live range are cleared, so the ring
 				// keeps no popped item alive.
 				live := 0
-				for _, v := range r.buf {
-					if v != nil {
-						live++
+				for _, b := range r.allBlocks() {
+					for _, v := range b.items {
+						if v != nil {
+							live++
+						}
 					}
 				}
 				if live != len(model) {
@@ -98,6 +83,18 @@ func TestRing_MatchesSliceModel(t *testing.T) {
 	})
 }
 
+// allBlocks returns the ring's blocks, spare included.
+func (r *ring[T]) allBlocks() []*block[T] {
+	var out []*block[T]
+	for b := r.head; b != nil; b = b.next {
+		out = append(out, b)
+	}
+	if r.spare != nil {
+		out = append(out, r.spare)
+	}
+	return out
+}
+
 func deref(p *int) any {
 	if p == nil {
 		return nil
@@ -105,29 +102,31 @@ func deref(p *int) any {
 	return *p
 }
 
-// TestRing_WrapsAndGrows fills a ring that has wrapped around and checks
-// that growing keeps the order.
-func TestRing_WrapsAndGrows(t *testing.T) {
+// TestRing_CrossesBlocks pushes and pops across several block boundaries
+// and checks the order and that a drained ring keeps two blocks at most.
+func TestRing_CrossesBlocks(t *testing.T) {
 	var r ring[int]
-	for i := range 8 {
-		r.push(i)
-	}
-	for i := range 5 {
-		if v, _ := r.pop(); v != i {
-			t.Fatalf("pop = %d, want %d", v, i)
+	next, want := 0, 0
+	for round := range 5 {
+		for range 100 + 37*round {
+			r.push(next)
+			next++
 		}
-	}
-	for i := 8; i < 20; i++ { // wraps, then grows while wrapped
-		r.push(i)
+		for range 70 {
+			if v, _ := r.pop(); v != want {
+				t.Fatalf("pop = %d, want %d", v, want)
+			}
+			want++
+		}
 	}
 	got := r.drain()
 	for i, v := range got {
-		if v != i+5 {
-			t.Fatalf("drain = %v, want 5..19 in order", got)
+		if v != want+i {
+			t.Fatalf("drain[%d] = %d, want %d", i, v, want+i)
 		}
 	}
-	if len(got) != 15 || r.len() != 0 {
-		t.Fatalf("drained %d items, ring holds %d; want 15 and 0", len(got), r.len())
+	if r.len() != 0 || r.blocks() > 2 {
+		t.Fatalf("drained ring holds %d items in %d blocks; want 0 in at most 2", r.len(), r.blocks())
 	}
 	if v, ok := r.pop(); ok {
 		t.Fatalf("pop after drain = %d, true; want false", v)
