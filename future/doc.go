@@ -40,9 +40,24 @@
 // [Future.OnSettled] runs a function with the outcome: at once if the future
 // has settled, otherwise in the goroutine that settles it, after its waiters
 // are released, in the order registered. Callbacks must be quick and must
-// not block. A callback that panics does not stop the others from running;
-// the panic then goes on in the settling goroutine. [Then] chains a
-// function onto a future this way.
+// not block. [Then] chains a function onto a future this way.
+//
+// Settling never panics because of a callback, since the goroutine that
+// settles a future is often a pool's worker with tasks queued behind it. A
+// callback's panic is recovered into a [*PanicError], with the value and
+// the stack, and goes no further: the other callbacks still run, every
+// waiter has woken, and the call that settled the future returns as usual
+// (as does OnSettled, for a callback run at once). The panic is reported
+// once: to the handler given with [WithPanicHandler] for that callback, or
+// else through the standard library's log package, as "future: callback
+// panic: VALUE" and the stack, which goes to os.Stderr unless the program
+// redirects its log (log.SetOutput, slog.SetDefault). There is no
+// package-wide handler: whoever registers a callback decides where its
+// panics go. A panic in the function given to [Then] is not lost either:
+// it is the derived future's outcome, as below, and is not logged.
+//
+// A callback that calls runtime.Goexit cannot be stopped: the other
+// callbacks still run, and then the settling goroutine goes on exiting.
 //
 // # Panics and Goexit
 //
@@ -51,7 +66,8 @@
 // unwraps to the value if that is an error; the panic does not go on. A
 // function that calls runtime.Goexit (t.FailNow does) settles its future with
 // [ErrGoexit] and the goroutine goes on exiting. The hand-off is made in a
-// deferred call, so neither ever leaves a waiter blocked.
+// deferred call, so neither ever leaves a waiter blocked. A callback's
+// panic has no future of its own to settle: see "Callbacks".
 //
 // # Gathering
 //

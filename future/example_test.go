@@ -108,3 +108,16 @@ func ExampleFuture_Cancel() {
 	// true false
 	// true true
 }
+
+func ExampleWithPanicHandler() {
+	f, p := future.New[int](context.Background())
+	f.OnSettled(func(v int, _ error) {
+		panic(fmt.Sprint("cannot use ", v))
+	}, future.WithPanicHandler(func(pe *future.PanicError) {
+		fmt.Println("recovered:", pe.Value)
+	}))
+	fmt.Println(p.Resolve(7)) // the settler carries on
+	// Output:
+	// recovered: cannot use 7
+	// true
+}

@@ -108,22 +108,6 @@ func (f *Future[T]) settle(v T, err, workCause error) bool {
 	return true
 }
 
-// runCallbacks calls each of cbs in turn. If one panics or calls
-// runtime.Goexit, the deferred call runs the rest before the panic goes on,
-// so one bad callback cannot strand whoever waits through the others.
-func runCallbacks[T any](cbs []func(T, error), v T, err error) {
-	defer func() {
-		if len(cbs) > 0 {
-			runCallbacks(cbs, v, err)
-		}
-	}()
-	for len(cbs) > 0 {
-		cb := cbs[0]
-		cbs = cbs[1:]
-		cb(v, err)
-	}
-}
-
 // Settled reports whether the future has a value or an error. It never
 // blocks.
 func (f *Future[T]) Settled() bool { return f.state.Load() == settled }
@@ -200,26 +184,4 @@ func (f *Future[T]) Cancel() bool {
 	}
 	var zero T
 	return f.settle(zero, ErrCancelled, ErrCancelled)
-}
-
-// OnSettled registers fn to be called with the future's value and error once
-// it settles: at once, in the calling goroutine, if it has already settled;
-// otherwise in the goroutine that settles it, after waiters are released.
-// Callbacks run in the order they were registered; if one panics, the rest
-// still run before the panic reaches the settling goroutine. fn should be
-// quick and must not block; hand long work to a goroutine. A nil fn panics.
-func (f *Future[T]) OnSettled(fn func(v T, err error)) {
-	if fn == nil {
-		panic("future: OnSettled with nil function")
-	}
-	if f.state.Load() != settled {
-		f.work.mu.Lock()
-		if f.state.Load() != settled {
-			f.cbs = append(f.cbs, fn)
-			f.work.mu.Unlock()
-			return
-		}
-		f.work.mu.Unlock()
-	}
-	fn(f.val, f.err)
 }

@@ -152,18 +152,6 @@ func TestOnSettled(t *testing.T) {
 	require.PanicsWithValue(t, "future: OnSettled with nil function", func() { f.OnSettled(nil) })
 }
 
-func TestOnSettledPanicStillRunsTheRest(t *testing.T) {
-	f, p := future.New[int](context.Background())
-	f.OnSettled(func(int, error) { panic("first") })
-	var second int
-	f.OnSettled(func(v int, _ error) { second = v })
-	require.PanicsWithValue(t, "first", func() { p.Resolve(2) })
-	require.Equal(t, 2, second)
-	v, err := f.Wait()
-	require.NoError(t, err)
-	require.Equal(t, 2, v)
-}
-
 func TestOnSettledGoexitStillRunsTheRest(t *testing.T) {
 	f, p := future.New[int](context.Background())
 	f.OnSettled(func(int, error) { runtime.Goexit() })

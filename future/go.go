@@ -47,10 +47,13 @@ func (p Promise[T]) Run(fn func(ctx context.Context) (T, error)) {
 
 // Then returns a future of fn applied to f's value once f settles. If f
 // fails, fn is not called and the new future fails with f's error; if fn
-// fails or panics, the new future fails with that. Cancelling the new future
-// does not cancel f. fn runs as a callback ([Future.OnSettled]): in the
-// goroutine that settles f, or at once in the caller's if f has already
-// settled, so it should be quick. A nil f or fn panics.
+// fails, the new future fails with that. Cancelling the new future does not
+// cancel f. fn runs as a callback ([Future.OnSettled]): in the goroutine
+// that settles f, or at once in the caller's if f has already settled, so
+// it should be quick. A panic in fn settles the new future with a
+// [*PanicError] (delivered there, so not logged) and, like any callback's,
+// does not reach whoever settles f; runtime.Goexit settles it with
+// [ErrGoexit]. A nil f or fn panics.
 func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	if f == nil {
 		panic("future: Then with nil future")

@@ -11,9 +11,10 @@ import (
 var ErrGoexit = errors.New("future: function called runtime.Goexit")
 
 // PanicError is the error a future settles with when the function behind it
-// panicked. It keeps the panic value and the stack of the panicking
-// goroutine. If the value is an error, Unwrap returns it, so errors.Is and
-// errors.As see through the panic.
+// panicked, and what [WithPanicHandler] hands a callback's handler. It keeps
+// the panic value and the stack of the panicking goroutine. If the value is
+// an error, Unwrap returns it, so errors.Is and errors.As see through the
+// panic.
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, as debug.Stack formats it

@@ -11,6 +11,8 @@ import (
 // package documentation). It is fed by [Bar.Flow], [Futures] or
 // [Bar.Add], and ends with a final line when its count reaches a known
 // total or when [Bar.Finish] is called; after that it ignores updates.
+// A writer that panics is logged once and not written to again, final
+// line included; the bar keeps counting.
 //
 // The zero value is not usable; make one with [New]. A Bar is safe for
 // concurrent use and must not be copied. It starts no goroutine of its
@@ -41,6 +43,7 @@ type Bar struct {
 	failed   int64
 	total    int64    // -1: unknown
 	catchUp  []func() // count futures settled whose callbacks have not run
+	broken   bool     // drawing panicked: draw no more (see recoverDraw)
 
 	tb termBar // the terminal mode's renderer
 }
@@ -154,6 +157,7 @@ func (b *Bar) begin(now time.Time) {
 	}
 	b.started, b.start, b.lastDraw = true, now, now
 	if b.term {
+		defer b.recoverDraw()
 		b.tb.begin(b)
 	}
 }
@@ -188,6 +192,10 @@ func (b *Bar) tick() {
 
 func (b *Bar) draw(now time.Time) {
 	b.dirty, b.lastDraw = false, now
+	if b.broken {
+		return
+	}
+	defer b.recoverDraw()
 	if b.term {
 		b.tb.draw(b)
 		return
@@ -202,6 +210,10 @@ func (b *Bar) finish(now time.Time) {
 		b.timer.Stop()
 		b.timer = nil
 	}
+	if b.broken {
+		return
+	}
+	defer b.recoverDraw()
 	if b.term && b.tb.finish(b) {
 		return
 	}

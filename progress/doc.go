@@ -50,7 +50,11 @@
 // is drawn at once if the last draw is an interval old, and otherwise
 // when the interval is up, by a timer, so the display is never more than
 // an interval behind. Write errors are ignored: a display must not fail
-// the work it shows.
+// the work it shows. Nor may it kill it: a panic while drawing (the
+// writer's, or the terminal renderer's) is recovered and logged once, with
+// its stack, through the standard library's log package, as "progress:
+// panic while drawing: VALUE"; the bar then draws nothing more, while it
+// goes on counting and its [Bar.State] stays true.
 //
 // # Options
 //
@@ -65,4 +69,5 @@
 // A Bar is safe for concurrent use: futures settle, and so call it, on
 // the goroutines that settle them. Every update takes one lock, held
 // while a line is written, so a slow writer slows the updates that draw.
+// A writer that panics does not reach those goroutines (see "Modes").
 package progress
