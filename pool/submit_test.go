@@ -37,7 +37,8 @@ func TestSubmitNeverBlocks(t *testing.T) {
 		ctx := context.Background()
 		gate := make(chan struct{})
 		fn, _ := gated(gate)
-		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithMaxQueued(1))
+		// Without stealing, so that the queues split exactly.
+		p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithMaxQueued(1), pool.WithStealing(false))
 		require.NoError(t, err)
 
 		// Both workers are blocked; if Submit waited for one, this

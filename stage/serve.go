@@ -66,13 +66,40 @@ func (g *Group[T]) next(s *slot[T]) (T, bool) {
 				continue
 			}
 		}
-		if s.closing || g.onDemand && g.linger == 0 {
+		if s.closing {
 			return g.exitLocked(s)
 		}
-		if !g.park(s) {
-			return g.exitLocked(s)
+		if g.onDemand && g.linger == 0 || !g.park(s) {
+			if g.exitIdle(s) {
+				continue
+			}
+			var zero T
+			return zero, false
 		}
 	}
+}
+
+// exitIdle ends s's goroutine for lack of work, with s.mu held, which it
+// releases, unless work to steal has turned up since s last looked: an
+// enqueue onto a busy worker that saw this goroutine still counted alive
+// started no other, so s looks once more after it stopped counting. It
+// reports whether s serves on, with s.mu held again.
+func (g *Group[T]) exitIdle(s *slot[T]) bool {
+	g.exitLocked(s)
+	if !g.steal {
+		return false
+	}
+	if victim, _ := g.mostLoaded(s); victim == nil {
+		return false
+	}
+	s.mu.Lock()
+	if s.serving || s.retired || s.closing { // another goroutine has s
+		s.mu.Unlock()
+		return false
+	}
+	s.serving = true
+	g.alive.Add(1)
+	return true
 }
 
 // exitLocked ends s's goroutine. The caller holds s.mu, which it releases.
@@ -89,10 +116,23 @@ func (g *Group[T]) exitLocked(s *slot[T]) (T, bool) {
 // park waits until s is woken, with s.mu held on entry and on return. It
 // returns false if s, on demand, lingered idle for the linger time: the
 // goroutine is then to end.
+//
+// A worker that parks after it last looked for work to steal could miss an
+// item enqueued on a busy worker in between. So it looks again once it is
+// on the idle stack, and an enqueue onto a busy worker looks at the stack
+// after it queued: with both orders sequentially consistent, one of the two
+// sees the other.
 func (g *Group[T]) park(s *slot[T]) bool {
 	s.parked = true
 	g.pushIdle(s)
 	s.mu.Unlock()
+	if g.steal {
+		if victim, _ := g.mostLoaded(s); victim != nil {
+			s.mu.Lock()
+			g.cancelPark(s, true)
+			return true
+		}
+	}
 	if !g.onDemand {
 		<-s.wake
 		s.mu.Lock()
@@ -107,18 +147,45 @@ func (g *Group[T]) park(s *slot[T]) bool {
 	case <-timer.C:
 	}
 	s.mu.Lock()
-	if !s.parked { // woken as the timer fired: its token is in wake
-		<-s.wake
-		return true
-	}
-	if g.removeIdle(s) {
+	if s.parked && g.removeIdle(s) {
 		s.parked = false
 		return false
 	}
-	// Someone took s off the idle stack to enqueue on it: wait for them.
+	g.cancelPark(s, false)
+	return true
+}
+
+// cancelPark ends a park of s that its goroutine gives up itself, with
+// s.mu held: if no waker has s, it takes s off the idle stack; if one has,
+// it waits for the waker's token. A waker that took s gives it an item, so
+// s will not look for the work it saw (sawWork): it calls another thief
+// for that work instead.
+func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) {
+	if s.parked && g.removeIdle(s) {
+		s.parked = false
+		return
+	}
 	s.mu.Unlock()
-	<-s.wake
+	<-s.wake // the waker's token: sent already if s.parked is false
+	if sawWork {
+		g.callThief(g.view.Load())
+	}
 	s.mu.Lock()
+}
+
+// wakeThief wakes the worker that parked last, if any, so that it steals
+// work just queued on a busy worker, and reports whether it woke one.
+func (g *Group[T]) wakeThief() bool {
+	s := g.popIdle()
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.parked {
+		return false
+	}
+	g.unpark(s, false)
 	return true
 }
 
@@ -126,16 +193,19 @@ func (g *Group[T]) park(s *slot[T]) bool {
 // worker (at least one; the first it would have run) to thief, and reports
 // whether it moved any.
 func (g *Group[T]) stealInto(thief *slot[T]) bool {
-	view := g.view.Load()
-	var victim *slot[T]
-	var most int64
-	for _, s := range view.all[:view.n] {
-		if m := s.movable.Load(); m > most && s != thief {
-			victim, most = s, m
-		}
+	n := g.moveTo(thief)
+	if n > 1 {
+		g.callThief(g.view.Load()) // the rest wait behind the first
 	}
+	return n > 0
+}
+
+// moveTo moves half of the movable items of the most loaded active worker
+// to thief and returns how many.
+func (g *Group[T]) moveTo(thief *slot[T]) int {
+	victim, _ := g.mostLoaded(thief)
 	if victim == nil {
-		return false
+		return 0
 	}
 	first, second := thief, victim
 	if second.idx < first.idx {
@@ -147,7 +217,7 @@ func (g *Group[T]) stealInto(thief *slot[T]) bool {
 	defer second.mu.Unlock()
 	n := (victim.q.len() + 1) / 2
 	if n == 0 || thief.retired {
-		return false
+		return 0
 	}
 	for range n {
 		e, prio, _ := victim.q.pop()
@@ -158,5 +228,19 @@ func (g *Group[T]) stealInto(thief *slot[T]) bool {
 	thief.movable.Add(int64(n))
 	victim.finish(n)
 	thief.assign(n)
-	return true
+	return n
+}
+
+// mostLoaded returns the active worker other than thief with the most
+// movable items, and how many, or nil if none has any.
+func (g *Group[T]) mostLoaded(thief *slot[T]) (*slot[T], int64) {
+	view := g.view.Load()
+	var victim *slot[T]
+	var most int64
+	for _, s := range view.all[:view.n] {
+		if m := s.movable.Load(); m > most && s != thief {
+			victim, most = s, m
+		}
+	}
+	return victim, most
 }

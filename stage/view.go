@@ -35,25 +35,37 @@ var _ balance.Workers = (*View[int])(nil)
 // was taken, and [ErrClosed] once the group is closing.
 func (v *View[T]) Enqueue(i int, x T, prio int, pinned bool) error {
 	g := v.g
-	if !pinned && g.steal && g.nidle.Load() > 0 {
-		if s := g.popIdle(); s != nil && g.put(s, x, prio, false, false) == nil {
-			return nil
+	movable := !pinned && g.steal
+	if movable && g.nidle.Load() > 0 {
+		if s := g.popIdle(); s != nil {
+			if _, err := g.put(s, x, prio, false, false); err == nil {
+				return nil
+			}
 		}
 	}
-	return g.put(v.all[i], x, prio, pinned, true)
+	busy, err := g.put(v.all[i], x, prio, pinned, true)
+	if err != nil || !movable || !busy {
+		return err
+	}
+	g.callThief(v) // x waits behind other work
+	return nil
 }
 
-// put queues x on s and makes sure a goroutine will take it. stacked is
-// false if the caller took s off the idle stack itself.
-func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) error {
+// put queues x on s and makes sure a goroutine will take it; busy reports
+// whether s had work already. stacked is false if the caller took s off
+// the idle stack itself.
+func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) (busy bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return ErrClosed
+		return false, ErrClosed
 	}
 	if s.retired {
-		return ErrRetired
+		return false, ErrRetired
 	}
+	// Busy unless its goroutine waits for work or there is none yet: one
+	// that is looking for work may come back with a stolen item first.
+	busy = s.running || s.q.len()+s.pinned.len() > 0 || s.serving && !s.parked
 	s.assign(1)
 	s.pushLocked(x, prio, pinned)
 	if s.parked {
@@ -61,7 +73,36 @@ func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) error {
 	} else {
 		g.wakeLocked(s)
 	}
-	return nil
+	return busy, nil
+}
+
+// callThief makes sure a free worker comes for an item that waits behind
+// other work: one that parked as the item was queued (see park) or, on
+// demand, one that has no goroutine (see exitIdle).
+func (g *Group[T]) callThief(v *View[T]) {
+	if g.nidle.Load() > 0 && g.wakeThief() {
+		return
+	}
+	if g.onDemand && g.alive.Load() < int64(v.n) {
+		g.startThief(v)
+	}
+}
+
+// startThief starts a goroutine for an on-demand worker of v that has
+// none, so that it takes work queued behind a busy one.
+func (g *Group[T]) startThief(v *View[T]) {
+	for _, s := range v.all[:v.n] {
+		s.mu.Lock()
+		idle := !s.serving && !s.retired && !s.closing
+		if idle {
+			s.serving = true
+			g.start(s)
+		}
+		s.mu.Unlock()
+		if idle {
+			return
+		}
+	}
 }
 
 // Resize sets the number of active workers to n. Growing takes effect at
