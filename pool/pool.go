@@ -45,7 +45,7 @@ type Pool[In, Out any] struct {
 	resizeMu sync.Mutex
 	grow     func(ctx context.Context, n int) error // makes states for workers up to n
 
-	epoch     time.Time // what task times count from
+	epoch time.Time // what task times count from
 
 	submitted atomic.Uint64
 	dropped   atomic.Uint64
