@@ -2,7 +2,10 @@ package pool
 
 import (
 	"fmt"
+	"log"
 	"time"
+
+	"github.com/sluice-go/sluice/future"
 )
 
 // Outcome is how a task ended.
@@ -40,6 +43,12 @@ func (o Outcome) String() string {
 //
 // A pool with an observer reads the clock three times per task (about 60
 // ns in all); a pool without one does not read it at all.
+//
+// A panic in an Observer method never reaches the worker: it is recovered,
+// the task it reported on goes on and settles as usual, and the panic is
+// reported once through the standard library's log package, as "pool
+// NAME: observer panic: VALUE" and the stack (to os.Stderr unless the
+// program redirects its log), as future callbacks do by default.
 type Observer interface {
 	// TaskStarted is called when worker starts a task that waited since
 	// Submit.
@@ -56,5 +65,27 @@ func WithObserver(obs Observer) Option {
 			o.fail("WithObserver(nil): want an observer")
 		}
 		o.Observer = obs
+	}
+}
+
+// taskStarted tells the observer, if any, that worker w started a task
+// that waited for waited; a panic in it is logged, not raised.
+func (p *Pool[In, Out]) taskStarted(w int, waited time.Duration) {
+	defer p.observerPanic()
+	p.opts.Observer.TaskStarted(p.opts.Name, w, waited)
+}
+
+// taskFinished tells the observer that worker w finished a task; a panic
+// in it is logged, not raised.
+func (p *Pool[In, Out]) taskFinished(w int, ran time.Duration, outcome Outcome) {
+	defer p.observerPanic()
+	p.opts.Observer.TaskFinished(p.opts.Name, w, ran, outcome)
+}
+
+// observerPanic logs a panic of an Observer method, deferred by the calls
+// above.
+func (p *Pool[In, Out]) observerPanic() {
+	if r := recover(); r != nil {
+		log.Printf("pool %q: observer %v", p.opts.Name, future.NewPanicError(r))
 	}
 }

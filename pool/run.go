@@ -32,7 +32,7 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	var started time.Time
 	if obs := p.opts.Observer; obs != nil {
 		started = time.Now()
-		obs.TaskStarted(p.opts.Name, w, started.Sub(p.epoch)-t.at)
+		p.taskStarted(w, started.Sub(p.epoch)-t.at)
 	}
 	returned := false
 	defer func() {
@@ -93,7 +93,7 @@ func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, 
 	default:
 		ws.succeeded.Add(1)
 	}
-	if obs := p.opts.Observer; obs != nil {
-		obs.TaskFinished(p.opts.Name, w, time.Since(started), outcome)
+	if p.opts.Observer != nil {
+		p.taskFinished(w, time.Since(started), outcome)
 	}
 }
