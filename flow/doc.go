@@ -68,7 +68,7 @@
 // pool.WithStealing). Ordered, results that finish early wait in a
 // bounded reorder window for the items before them, so one slow item
 // holds back the output behind it, not the workers, until the window
-// (eight times the stage's unordered window) is full.
+// (sixteen times the stage's unordered window) is full.
 //
 // # Errors
 //
@@ -118,24 +118,25 @@
 //	Buffer(n)               2 + ceil(n/S) chunks
 //	Batch(size, wait)       one chunk of input, size items, 2 chunks of batches
 //	Unbatch                 one chunk of batches, 2 chunks of items
-//	Pool                    W*(Q+1) + W + 3 chunks, ordered 8*W*(Q+1) + W + 3
+//	Pool                    W*(Q+1) + W + 3 chunks, ordered 16*W*(Q+1) + W + 3
 //
 // where W is the number of workers and Q = ceil(MaxQueued/S), at least
 // 1: the stage admits W*(Q+1) chunks at once, queued or running (an
-// ordered stage 8 times as many, its reorder window, where results that
+// ordered stage 16 times as many, its reorder window, where results that
 // finished early wait for their turn: stage.ReorderFactor), the output
 // holds W chunks, and 3 chunks are in hand between goroutines (2 +
 // stage.Config.Capacity in all). With the defaults (16 queued: Q = 1) an
 // unordered pool stage of 8 workers holds at most 27 chunks, 1,728 items,
-// and an ordered one 139 chunks, 8,896 items.
+// and an ordered one 267 chunks, 17,088 items.
 //
 // # Costs
 //
 // A pool stage costs the user function plus a share of the chunk
 // traffic: tens of nanoseconds per item and no allocation once warm. It
 // times a sample of calls and sends cheap items to its workers in full
-// chunks and slow ones (20 µs or more) one by one, so a few slow items
-// still spread over all the workers. Measured here (BenchmarkPool: 8
+// chunks, items of 200 µs or more one by one and those between in pieces
+// of about 200 µs of work, so a few slow items still spread over all the
+// workers. Measured here (BenchmarkPool: 8
 // workers, noop function, slice source; medians of
 // go test -run=^$ -bench=. -count=5 ./flow on a 2-core machine, noisy):
 //

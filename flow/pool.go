@@ -25,7 +25,7 @@ import (
 //
 // pool.WithMaxQueued(n) counts items, but workers are fed chunks: the
 // stage admits ceil(n/64)+1 chunks per worker at once, queued or running
-// (default 16 items: two chunks per worker), eight times as many when
+// (default 16 items: two chunks per worker), sixteen times as many when
 // ordered, and idle workers take queued chunks from busy ones unless
 // pool.WithStealing(false). Chunks of cheap items hold up to 64
 // items; the stage measures what an item costs and sends slow items one

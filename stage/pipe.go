@@ -42,7 +42,7 @@ type Config[In any] struct {
 // than an unordered one: the reorder window. Results that finished early
 // wait in it for the chunks before them, so one slow chunk does not stop
 // the other workers until the window is full.
-const ReorderFactor = 8
+const ReorderFactor = 16
 
 func (c *Config[In]) fill() {
 	if c.Workers < 0 || c.Queue < 0 || c.Buffer < 0 || c.Linger < 0 {
