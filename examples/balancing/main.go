@@ -1,12 +1,11 @@
-// Command balancing shows why the strategy matters when tasks take very
+// Command balancing shows why placement matters when tasks take very
 // different times. Requests arrive at a steady pace, and every fourth one
-// is 40x slower than the others: with round robin the slow ones all land on
-// the same worker, which falls behind while the others idle. Least active
-// and power-of-two see which workers are busy and send new work elsewhere.
-//
-// (If all tasks are submitted at once, before any finishes, a count-based
-// strategy has nothing to go on: least active then splits the tasks evenly
-// by count, like round robin.)
+// is 40x slower than the others. With stealing off, the strategy alone
+// places each task: round robin puts the slow ones all on the same worker,
+// which falls behind while the others idle, and least active and
+// power-of-two see which workers are busy and send new work elsewhere.
+// With stealing (the default), an idle worker takes what waits behind a
+// busy one, so every strategy comes close to the ideal.
 //
 //	go run ./examples/balancing
 package main
@@ -38,7 +37,7 @@ func duration(i int) time.Duration {
 	return fast
 }
 
-func run(strategy balance.Strategy) (time.Duration, error) {
+func run(strategy balance.Strategy, steal bool) (time.Duration, error) {
 	ctx := context.Background()
 	work := func(ctx context.Context, i int) (int, error) {
 		select {
@@ -48,7 +47,7 @@ func run(strategy balance.Strategy) (time.Duration, error) {
 			return 0, ctx.Err()
 		}
 	}
-	p, err := pool.New(work, pool.WithMaxWorkers(workers), pool.WithStrategy(strategy))
+	p, err := pool.New(work, pool.WithMaxWorkers(workers), pool.WithStrategy(strategy), pool.WithStealing(steal))
 	if err != nil {
 		return 0, err
 	}
@@ -75,13 +74,18 @@ func main() {
 	ideal := max(total/workers, tasks*arrival)
 	fmt.Printf("%d requests, one every %v, on %d workers; total work %v; no strategy can finish before %v\n\n",
 		tasks, arrival, workers, total, ideal)
-	for _, s := range []balance.Strategy{
-		balance.RoundRobin(), balance.LeastActive(), balance.PowerOfTwo(), balance.Random(),
+	fmt.Printf("%-13s %-22s %s\n", "", "stealing off", "stealing on (default)")
+	for _, newStrategy := range []func() balance.Strategy{
+		balance.RoundRobin, balance.LeastActive, balance.PowerOfTwo, balance.Random,
 	} {
-		elapsed, err := run(s)
-		if err != nil {
-			log.Fatal(err)
+		var cols []string
+		for _, steal := range []bool{false, true} {
+			elapsed, err := run(newStrategy(), steal)
+			if err != nil {
+				log.Fatal(err)
+			}
+			cols = append(cols, fmt.Sprintf("%7v (%.2fx ideal)", elapsed.Round(time.Millisecond), float64(elapsed)/float64(ideal)))
 		}
-		fmt.Printf("%-13v %8v  (%.2fx ideal)\n", s, elapsed.Round(time.Millisecond), float64(elapsed)/float64(ideal))
+		fmt.Printf("%-13v %-22s %s\n", newStrategy(), cols[0], cols[1])
 	}
 }
