@@ -3,7 +3,6 @@ package future_test
 import (
 	"context"
 	"fmt"
-	"log"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,40 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/logtest"
 )
-
-// logBuffer collects what the standard logger writes during a test.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// captureLog sends the standard logger to a buffer, without timestamps,
-// until the test ends. Tests that use it must not run in parallel.
-func captureLog(t *testing.T) *logBuffer {
-	t.Helper()
-	var buf logBuffer
-	out, flags := log.Writer(), log.Flags()
-	log.SetOutput(&buf)
-	log.SetFlags(0)
-	t.Cleanup(func() {
-		log.SetOutput(out)
-		log.SetFlags(flags)
-	})
-	return &buf
-}
 
 // within fails the test if done is not closed in a generous time: a guard
 // against a hang, never a way to order events.
@@ -81,7 +48,7 @@ var settleWays = []struct {
 func TestCallbackPanicIsReported(t *testing.T) {
 	for _, way := range settleWays {
 		t.Run(way.name, func(t *testing.T) {
-			logs := captureLog(t)
+			logs := logtest.Capture(t)
 			f, p := future.New[int](context.Background())
 			var got []string
 			f.OnSettled(func(v int, err error) { got = append(got, fmt.Sprint("a", v, err)) })
@@ -110,7 +77,7 @@ func TestCallbackPanicIsReported(t *testing.T) {
 // has settled runs at once, and its panic is handled as at settle, not
 // passed to the caller of OnSettled.
 func TestCallbackPanicOnSettledFuture(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	f := future.Resolved(1)
 	require.NotPanics(t, func() {
 		f.OnSettled(func(int, error) { panic("late boom") })
@@ -126,7 +93,7 @@ func TestCallbackPanicOnSettledFuture(t *testing.T) {
 // callback panics. The goroutine must go on to settle the rest, and
 // every waiter must wake.
 func TestCallbackPanicDoesNotKillSettler(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	const n = 5
 	fs, ps := pendingN(n)
 	fs[0].OnSettled(func(int, error) { panic("worker boom") })
@@ -150,7 +117,7 @@ func TestCallbackPanicDoesNotKillSettler(t *testing.T) {
 // TestThenCallbackPanic: a panic in a callback on the future Then derives
 // does not reach whoever settles the source.
 func TestThenCallbackPanic(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	f, p := future.New[int](context.Background())
 	g := future.Then(f, func(v int) (int, error) { return v + 1, nil })
 	g.OnSettled(func(int, error) { panic("derived boom") })
@@ -168,7 +135,7 @@ func TestThenCallbackPanic(t *testing.T) {
 // future's outcome, a *PanicError; it is delivered there and not also
 // logged, and the source's settler does not see it.
 func TestThenPanicSettlesDerived(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	f, p := future.New[int](context.Background())
 	g := future.Then(f, func(int) (int, error) { panic(errBoom) })
 	var after bool
@@ -191,7 +158,7 @@ func TestThenPanicSettlesDerived(t *testing.T) {
 // callback runs once, and every panic is logged exactly once. Run it
 // under -race.
 func TestCallbackPanicsUnderLoad(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	const settlers, waiters, n = 8, 4, 1600
 	fs, ps := pendingN(n)
 	var ran atomic.Int64
@@ -265,7 +232,7 @@ func TestCallbackPanicsUnderLoad(t *testing.T) {
 // the value and the stack, and nothing is logged; callbacks without a
 // handler are unaffected.
 func TestWithPanicHandler(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	var got []*future.PanicError
 	handler := future.WithPanicHandler(func(pe *future.PanicError) { got = append(got, pe) })
 
@@ -290,7 +257,7 @@ func TestWithPanicHandler(t *testing.T) {
 // TestWithPanicHandlerPanics: a handler that panics is no worse than no
 // handler: its panic is logged and the settler carries on.
 func TestWithPanicHandlerPanics(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	f, p := future.New[int](context.Background())
 	f.OnSettled(func(int, error) { panic("callback") },
 		future.WithPanicHandler(func(*future.PanicError) { panic("handler") }))
@@ -306,7 +273,7 @@ func TestWithPanicHandlerPanics(t *testing.T) {
 // TestCallbackGoexitWithHandler: Goexit is not a panic: the handler is not
 // called, the goroutine goes on exiting and the other callbacks run.
 func TestCallbackGoexitWithHandler(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	f, p := future.New[int](context.Background())
 	var handled bool
 	f.OnSettled(func(int, error) { runtime.Goexit() },

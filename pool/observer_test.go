@@ -1,17 +1,15 @@
 package pool_test
 
 import (
-	"bytes"
 	"context"
-	"log"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/logtest"
 	"github.com/sluice-go/sluice/pool"
 )
 
@@ -23,33 +21,13 @@ func (panicky) TaskFinished(string, int, time.Duration, pool.Outcome) {
 	panic("finished")
 }
 
-// syncBuffer is a bytes.Buffer safe for the log package's writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestObserverPanicIsLogged: an Observer that panics in both methods kills
 // no worker and strands no task; every task settles with its value, Stop
 // returns nil, and each panic is logged with the pool's name. Before the
 // fix the first panic killed the worker: the tasks behind it never settled
 // and Stop re-raised the panic.
 func TestObserverPanicIsLogged(t *testing.T) {
-	var logged syncBuffer
-	defer log.SetOutput(log.Writer())
-	log.SetOutput(&logged)
+	logged := logtest.Capture(t)
 
 	p, err := pool.New(double, pool.WithMaxWorkers(2), pool.WithObserver(panicky{}), pool.WithName("jobs"))
 	require.NoError(t, err)

@@ -1,11 +1,9 @@
 package progress_test
 
 import (
-	"log"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 )
 
 // buffer is a bytes.Buffer for tests that read while a bar may write.
@@ -29,21 +27,6 @@ func (b *buffer) String() string {
 // lines splits plain-mode output into its lines.
 func (b *buffer) lines() []string {
 	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-}
-
-// captureLog sends the standard logger to a buffer, without timestamps,
-// until the test ends. Tests that use it must not run in parallel.
-func captureLog(t *testing.T) *buffer {
-	t.Helper()
-	var buf buffer
-	out, flags := log.Writer(), log.Flags()
-	log.SetOutput(&buf)
-	log.SetFlags(0)
-	t.Cleanup(func() {
-		log.SetOutput(out)
-		log.SetFlags(flags)
-	})
-	return &buf
 }
 
 // panicWriter panics on every write, and counts them.

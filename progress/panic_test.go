@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/flow"
+	"github.com/sluice-go/sluice/internal/logtest"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/progress"
 )
@@ -23,7 +24,7 @@ const drawPanic = "progress: panic while drawing: writer boom\n"
 func TestWriterPanicIsContained(t *testing.T) {
 	for _, term := range []bool{false, true} {
 		t.Run(fmt.Sprint("terminal=", term), func(t *testing.T) {
-			logs := captureLog(t)
+			logs := logtest.Capture(t)
 			var w panicWriter
 			bar := progress.New(&w, progress.WithInterval(0), progress.WithTerminal(term), progress.WithTotal(3))
 			require.NotPanics(t, func() { bar.Add(1) })
@@ -42,7 +43,7 @@ func TestWriterPanicIsContained(t *testing.T) {
 // a timer, in a goroutine of the runtime's where a panic would end the
 // program.
 func TestWriterPanicInTimer(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	synctest.Test(t, func(t *testing.T) {
 		var w panicWriter
 		bar := progress.New(&w)
@@ -60,7 +61,7 @@ func TestWriterPanicInTimer(t *testing.T) {
 // Futures settle on one goroutine, which must settle them all, with
 // nothing left for future's own guard to catch.
 func TestWriterPanicFutures(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	var w panicWriter
 	bar := progress.New(&w, progress.WithInterval(0))
 	fs, ps := pending(t.Context(), 5)
@@ -94,7 +95,7 @@ func TestWriterPanicFutures(t *testing.T) {
 // TestWriterPanicFlow: a display must not fail the work it shows, so a
 // panicking writer does not stop a flow it follows.
 func TestWriterPanicFlow(t *testing.T) {
-	logs := captureLog(t)
+	logs := logtest.Capture(t)
 	var w panicWriter
 	bar := progress.New(&w, progress.WithInterval(0))
 	results, err := flow.From(numbers(20)).Pool(square, pool.WithMaxWorkers(2)).Collect(t.Context(), bar.Flow())
