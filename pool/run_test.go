@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
@@ -485,4 +486,50 @@ func TestDoneContextBeforeStartDoesNotRun(t *testing.T) {
 			require.Equal(t, uint64(2), st.Cancelled)
 		})
 	}
+}
+
+// gateObserver holds up the first TaskFinished call until gate closes.
+type gateObserver struct {
+	once sync.Once
+	gate chan struct{}
+}
+
+func (*gateObserver) TaskStarted(string, int, time.Duration) {}
+func (o *gateObserver) TaskFinished(string, int, time.Duration, pool.Outcome) {
+	o.once.Do(func() { <-o.gate })
+}
+
+// TestLoadIsLoweredBeforeTheFutureSettles: a caller that submits as soon as
+// a task's future settles sees that task's worker free. With least active
+// and no stealing, L holds worker 0 and A runs on worker 1; B, submitted
+// once A has settled, must go to worker 1, not queue behind L. The
+// observer holds worker 1 between A's settling and the end of its handling,
+// where the load used to be lowered: before the fix B went behind L.
+func TestLoadIsLoweredBeforeTheFutureSettles(t *testing.T) {
+	release := make(chan struct{})
+	fn := func(_ context.Context, x int) (int, error) {
+		if x == 0 {
+			<-release
+		}
+		return x, nil
+	}
+	obs := &gateObserver{gate: make(chan struct{})}
+	p, err := pool.New(fn, pool.WithMaxWorkers(2), pool.WithStrategy(balance.LeastActive()),
+		pool.WithStealing(false), pool.WithObserver(obs))
+	require.NoError(t, err)
+	ctx := context.Background()
+	long := p.Submit(ctx, 0) // L holds worker 0
+	_, err = p.Submit(ctx, 1).Wait()
+	require.NoError(t, err)
+	b := p.Submit(ctx, 2)
+	close(obs.gate)
+	select {
+	case <-b.Done():
+	case <-time.After(30 * time.Second): // a guard against a hang, not an order
+		t.Fatal("B queued behind L: the worker of the settled task still counted as busy")
+	}
+	close(release)
+	_, err = long.Wait()
+	require.NoError(t, err)
+	require.NoError(t, p.Stop(ctx))
 }
