@@ -80,6 +80,71 @@ var goals = []goal{
 		}
 		return met, strings.Join(parts, "; "), found
 	}},
+	{"Heavy tail, all at once: every sluice pool and flow at most 1.10× ideal and 1.05× the best peer", func(rows []*row) (bool, string, bool) {
+		best := 0.0
+		for _, r := range rows {
+			if r.comparison == "HeavyTail" && !strings.HasPrefix(r.subject, "sluice") {
+				if m := r.median["makespan/ideal"]; best == 0 || m < best {
+					best = m
+				}
+			}
+		}
+		met, worst, name := true, 0.0, ""
+		for _, r := range rows {
+			if r.comparison != "HeavyTail" || !strings.HasPrefix(r.subject, "sluice") {
+				continue
+			}
+			m := r.median["makespan/ideal"]
+			met = met && m <= 1.10 && m <= 1.05*best
+			if m > worst {
+				worst, name = m, r.subject
+			}
+		}
+		if best == 0 || name == "" {
+			return false, "", false
+		}
+		return met, fmt.Sprintf("worst %s %.3f; best peer %.3f (%.2f×)", name, worst, best, worst/best), true
+	}},
+	{"Mixed durations: ordered flow at most 1.15× the unordered one", func(rows []*row) (bool, string, bool) {
+		o, u := find(rows, "MixedOrder", "sluice-flow-ordered", ""), find(rows, "MixedOrder", "sluice-flow-unordered", "")
+		if o == nil || u == nil {
+			return false, "", false
+		}
+		x := o.median["makespan/ideal"] / u.median["makespan/ideal"]
+		return x <= 1.15, fmt.Sprintf("%.2f×", x), true
+	}},
+	{"CPU-bound: flow speedup at least 0.95× the pool's", func(rows []*row) (bool, string, bool) {
+		p := find(rows, "CPUBound", "sluice", "")
+		if p == nil {
+			return false, "", false
+		}
+		met := true
+		var parts []string
+		for _, name := range []string{"sluice-flow-ordered", "sluice-flow-unordered"} {
+			if f := find(rows, "CPUBound", name, ""); f != nil {
+				x := f.median["speedup"] / p.median["speedup"]
+				met = met && x >= 0.95
+				parts = append(parts, fmt.Sprintf("%s %.2f×", strings.TrimPrefix(name, "sluice-flow-"), x))
+			}
+		}
+		return met, strings.Join(parts, ", "), len(parts) > 0
+	}},
+	{"Idle pool latency: p50 at most 1.5× and p99 at most 2× ants'", func(rows []*row) (bool, string, bool) {
+		s, a := find(rows, "IdleLatency", "sluice", ""), find(rows, "IdleLatency", "ants", "")
+		if s == nil || a == nil {
+			return false, "", false
+		}
+		p50, p99 := s.median["p50-sec"]/a.median["p50-sec"], s.median["p99-sec"]/a.median["p99-sec"]
+		return p50 <= 1.5 && p99 <= 2, fmt.Sprintf("p50 %.2f×, p99 %.2f×", p50, p99), true
+	}},
+	{"Submit then await: at most 1.3× a hand-rolled channel pool with a result channel per task", func(rows []*row) (bool, string, bool) {
+		s, c := find(rows, "Submit", "sluice", ""), find(rows, "Submit", "chan-future", "")
+		if s == nil || c == nil {
+			return false, "", false
+		}
+		x := s.median["sec/op"] / c.median["sec/op"]
+		return x <= 1.3, fmt.Sprintf("%.2f×", x), true
+	}},
 }
 
 func verdict(met bool) string {
