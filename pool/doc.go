@@ -97,11 +97,15 @@
 //
 // # Cost
 //
-// Submitting a noop task and awaiting its future costs about 155-170 ns and
-// one allocation (the future) with 8 workers and one producer, on the
-// project's 2-core machine: BenchmarkSubmit (go test -run='^$' -bench=Submit
-// ./pool), and bench/RESULTS.md, where it measured 168 ns against 257-533 ns
-// for conc, errgroup, workerpool, ants and pond. Submit allocates nothing
-// more unless the pool has a timeout (a timer per attempt), limits (a lease
-// per attempt) or a pending cap (a callback on the future).
+// Submitting a noop task and awaiting its future costs about 730 ns and one
+// allocation (the future) with 8 workers and one producer on the project's
+// 2-core machine (Intel Xeon, go1.26.8): bench/RESULTS.md, BenchmarkSubmit
+// in bench/, medians of five interleaved rounds, where conc took 1.37×,
+// errgroup 1.45×, workerpool 1.56×, ants 1.87× and pond 2.66× as long, and a
+// hand-rolled set of channels with a result channel per task 0.44×. With
+// stealing off the same pool costs 15-20% less (go test -run='^$'
+// -bench=Submit ./pool runs both); that is the price of balancing work
+// whose durations are unknown. Submit allocates nothing more unless the
+// pool has a timeout (a timer per attempt), limits (a lease per attempt)
+// or a pending cap (a callback on the future).
 package pool
