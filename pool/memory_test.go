@@ -33,11 +33,12 @@ func TestQueuesGiveMemoryBack(t *testing.T) {
 		n = 100_000
 	}
 	before := liveHeap()
-	gate := make(chan struct{})
+	gate, warm := make(chan struct{}), make(chan struct{})
 	var ran atomic.Int64
 	all := make(chan struct{})
 	p, err := pool.New(func(_ context.Context, x int) (int, error) {
 		if x < 0 { // warming up
+			<-warm
 			return x, nil
 		}
 		<-gate
@@ -50,11 +51,13 @@ func TestQueuesGiveMemoryBack(t *testing.T) {
 	defer p.Cancel()
 	ctx := context.Background()
 
-	// Warm up: a burst that fills and drains every worker's queue.
+	// Warm up: a burst that queues a few blocks on every worker, held until
+	// all of it is queued, then drained.
 	futs := make([]*future.Future[int], 4096)
 	for i := range futs {
 		futs[i] = p.Submit(ctx, -1)
 	}
+	close(warm)
 	for _, f := range futs {
 		_, _ = f.Wait()
 	}

@@ -17,7 +17,9 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	ws := p.worker(w)
 	f := t.p.Future()
 	if p.aborted.Load() { // taken just before a cancelling stop
-		f.Cancel()
+		t.p.Reject(errCancelledByStop)
+		ws.cancelled.Add(1)
+		return
 	}
 	ctx := t.p.Context()
 	if ctx.Err() != nil {

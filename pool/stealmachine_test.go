@@ -343,6 +343,11 @@ func (m *stealMachine) finish(t *rapid.T) {
 		if graceful && !tk.cancel && cancelled {
 			t.Fatalf("task %d: cancelled by a graceful stop: %v", tk.id, err)
 		}
+		// A task a cancelling stop found queued is taken off its queue, and
+		// says so; none may be stolen after the stop has begun.
+		if !graceful && !tk.cancel && tk.runs.Load() == 0 && !errors.Is(err, pool.ErrStopped) {
+			t.Fatalf("task %d never ran and was not stopped: %v", tk.id, err)
+		}
 	}
 	if seen, ran := m.bgSeen.Load(), m.bgRan.Load(); seen != ran {
 		t.Fatalf("background: %d submitted, %d settled", ran, seen)

@@ -25,6 +25,7 @@ func (g *Group[T]) Abort(drop func(worker int, v T)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.closed = true
+	g.aborted.Store(true) // before any slot is drained: see moveTo
 	for _, s := range g.view.Load().all {
 		s.mu.Lock()
 		s.closing = true

@@ -65,9 +65,10 @@ type Group[T any] struct {
 	alive    atomic.Int64
 	wg       conc.WaitGroup
 
-	view   atomic.Pointer[View[T]]
-	mu     sync.Mutex // serialises Resize, Close and Abort
-	closed bool
+	view    atomic.Pointer[View[T]]
+	mu      sync.Mutex // serialises Resize, Close and Abort
+	closed  bool
+	aborted atomic.Bool // no steal may move items once Abort has begun
 
 	idleMu sync.Mutex   // innermost lock: taken with or without a slot's
 	idle   []*slot[T]   // parked workers, the one that parked last at the end

@@ -216,7 +216,9 @@ func (g *Group[T]) moveTo(thief *slot[T]) int {
 	defer first.mu.Unlock()
 	defer second.mu.Unlock()
 	n := (victim.q.len() + 1) / 2
-	if n == 0 || thief.retired {
+	// Checked under both locks: an Abort that has drained the thief has
+	// set aborted first, and one that has not will drain it after.
+	if n == 0 || thief.retired || g.aborted.Load() {
 		return 0
 	}
 	for range n {
