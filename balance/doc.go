@@ -6,10 +6,17 @@
 // A [Strategy] picks a worker by index from a [Workers] view, which tells it
 // how many workers there are, how many tasks each holds now
 // ([Workers.Active]) and how many each has been given ([Workers.Assigned]).
-// A pool keeps those counts in a [Loads], calls Pick once for each task it
-// accepts, and puts the task on the picked worker's queue. A
-// [KeyedStrategy] can also pick by a task's key, so that all tasks with one
-// key go to one worker and keep their order.
+// A pool calls Pick once for each task it accepts, over the counts its
+// worker group keeps ([Loads] keeps such counts for any other owner), and
+// puts the task on the picked worker's queue. A [KeyedStrategy] can also
+// pick by a task's key, so that all tasks with one key go to one worker and
+// keep their order.
+//
+// sluice's pools and flows steal by default: a worker that runs out of work
+// takes queued tasks from a busy one, and while a worker is idle a new task
+// goes to it whatever the strategy picked. The strategy then decides where
+// work starts out; it decides everything when stealing is off
+// (pool.WithStealing(false)) and when every worker is busy.
 //
 // Picking is pure and cheap. Pick returns an index in [0, Len()), never
 // blocks, never allocates, and is safe to call from many goroutines at once.

@@ -247,7 +247,7 @@ func runGroupProg(p groupProg) []string {
 		if err := enqueue(g, 0, -1); !errors.Is(err, stage.ErrClosed) {
 			h.note("Enqueue after Close = %v, want ErrClosed", err)
 		}
-		// Workers drain everything, overflow queues included.
+		// Workers drain everything queued for them.
 		for w := range p.n {
 			for len(m.pending[w]) > 0 {
 				h.gates[w] <- len(m.pending[w])%2 == 0

@@ -1,7 +1,7 @@
 package stage
 
 // ring is unexported, so its test lives inside the package; the group tests
-// exercise it again from the outside, as every Enqueue overflow queue.
+// exercise it again from the outside, as every worker's queue.
 
 import (
 	"testing"
