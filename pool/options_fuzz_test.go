@@ -186,9 +186,24 @@ func FuzzOptions(f *testing.F) {
 			t.Fatalf("NewOptions accepted what New refused: %v", err)
 		}
 		ctx := context.Background()
+		// A timeout shorter than a noop task fails every attempt, and
+		// retries then wait out their backoff, which the fuzzer may make
+		// astronomically long: that is what the options say, not a hang,
+		// so such a pool gets a deadline and is cancelled at it.
+		slow := c.set&setTimeout != 0 && c.timeout > 0 && c.set&setRetry != 0 && c.attempts > 1
 		const tasks = 5
 		for i := range tasks {
-			v, err := p.Submit(ctx, i).Await(ctx)
+			wait := ctx
+			if slow {
+				var cancel context.CancelFunc
+				wait, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+				defer cancel()
+			}
+			v, err := p.Submit(ctx, i).Await(wait)
+			if slow && wait.Err() != nil {
+				p.Cancel()
+				return
+			}
 			switch {
 			case errors.Is(err, pool.ErrFull) && c.set&setPending != 0 && c.policy == uint8(pool.Fail):
 				// A pool of n pending that fails fast may still count the

@@ -26,8 +26,10 @@ import (
 //   - no worker runs two tasks at once, nor holds more than MaxQueued;
 //   - every accepted task runs at most once and settles exactly once, with
 //     its own outcome or a cancellation;
-//   - with key affinity, tasks of one key submitted between two resizes
-//     start in submission order;
+//   - with key affinity, tasks of one key submitted between two resizes,
+//     and started before the next, start in submission order (a resize
+//     that retires a key's worker moves its queued tasks to another, where
+//     they may start beside the one still running);
 //   - after the final stop the counters add up and no goroutine is left.
 
 var stealConfigs = []struct {
@@ -96,8 +98,8 @@ type stealMachine struct {
 	p        *pool.Pool[*stealTask, int]
 	queued   int
 	workers  int
-	affinity bool // keyed tasks keep their order
-	epoch    int
+	affinity bool         // keyed tasks keep their order
+	epoch    atomic.Int64 // resizes begun; read by the workers
 	tasks    []*stealTask
 
 	mu       sync.Mutex
@@ -185,7 +187,7 @@ func (m *stealMachine) run(w *stealWorker, ctx context.Context, tk *stealTask) (
 	if tk.runs.Add(1) != 1 {
 		m.note("task %d ran twice", tk.id)
 	}
-	if tk.keyed {
+	if tk.keyed && m.epoch.Load() == int64(tk.epoch) { // no resize since its submit
 		k := [2]uint64{uint64(tk.epoch), tk.key}
 		m.mu.Lock()
 		m.starts[k] = append(m.starts[k], tk.id)
@@ -210,7 +212,7 @@ func (m *stealMachine) submit(t *rapid.T) {
 		id:    len(m.tasks),
 		kind:  rapid.SampledFrom([]smKind{kindGated, kindGated, kindFail, kindPanic}).Draw(t, "kind"),
 		keyed: rapid.Bool().Draw(t, "keyed"),
-		epoch: m.epoch,
+		epoch: int(m.epoch.Load()),
 		gate:  make(chan struct{}),
 	}
 	if tk.keyed {
@@ -257,11 +259,11 @@ func (m *stealMachine) cancel(t *rapid.T) {
 
 func (m *stealMachine) resize(t *rapid.T) {
 	n := rapid.IntRange(1, 4).Draw(t, "resize-to")
+	m.epoch.Add(1) // before: a task that starts during the resize is in the new epoch
 	if err := m.p.Resize(context.Background(), n); err != nil {
 		t.Fatalf("Resize(%d): %v", n, err)
 	}
 	m.workers = n
-	m.epoch++
 }
 
 func (m *stealMachine) check(t *rapid.T) {
