@@ -25,8 +25,9 @@ func liveHeap() uint64 {
 // all run, and checks that the pool's live heap is back within 10% of what
 // the idle pool held, warm: after a burst that used every worker's queue,
 // so that the blocks a queue keeps for the next burst (two of 64 tasks) are
-// counted on both sides. Before the queues shrank, a million queued tasks
-// left 64 MiB alive in the pool after they ran.
+// counted on both sides (within 10%, or 8 KiB, whichever is more). Before
+// the queues shrank, a million queued tasks left 64 MiB alive in the pool
+// after they ran.
 func TestQueuesGiveMemoryBack(t *testing.T) {
 	n := 1_000_000
 	if testing.Short() {
@@ -72,8 +73,10 @@ func TestQueuesGiveMemoryBack(t *testing.T) {
 	<-all
 	after := liveHeap()
 	t.Logf("live heap beyond the %d B before the pool: warm idle pool %d B, %d queued %d B, drained %d B", before, int64(idle)-int64(before), n, int64(peak)-int64(before), int64(after)-int64(before))
+	// 10%, but no less than 8 KiB: on a loaded machine one 4 KiB queue
+	// block more or less may be live on either side.
 	own := max(int64(idle)-int64(before), 0)
-	limit := int64(idle) + own/10
+	limit := int64(idle) + max(own/10, 8<<10)
 	require.LessOrEqual(t, int64(after), limit, "drained queues keep %d B more than the warm idle pool (%d B)", int64(after)-int64(idle), own)
 	runtime.KeepAlive(p)
 }
