@@ -217,8 +217,11 @@ func (g *Group[T]) moveTo(thief *slot[T]) int {
 	defer second.mu.Unlock()
 	n := (victim.q.len() + 1) / 2
 	// Checked under both locks: an Abort that has drained the thief has
-	// set aborted first, and one that has not will drain it after.
-	if n == 0 || thief.retired || g.aborted.Load() {
+	// set aborted first, and one that has not will drain it after. And a
+	// thief that was given work since it looked runs that instead: stolen
+	// items queued behind newer ones could wait behind a task that waits
+	// for them.
+	if n == 0 || thief.retired || g.aborted.Load() || thief.q.len()+thief.pinned.len() > 0 {
 		return 0
 	}
 	for range n {

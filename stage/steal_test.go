@@ -2,11 +2,13 @@ package stage_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/stage"
 )
 
@@ -52,5 +54,79 @@ func TestGroup_NoFreeWorkerWaits(t *testing.T) {
 				g.Wait()
 			}
 		})
+	}
+}
+
+// TestGroup_StolenWorkNeverWaitsBehindNewer places items 0..39 in turn on
+// two workers through a window of four, where every item after 25 waits
+// for 25 to have run: in real time and over and over, item 25 must never
+// be stuck behind a later one. It once was: a thief that had found its
+// queue empty was given a newer item before it took the stolen one, and
+// queued the stolen one behind it.
+func TestGroup_StolenWorkNeverWaitsBehindNewer(t *testing.T) {
+	rounds := 3000
+	if testing.Short() {
+		rounds = 300
+	}
+	for round := range rounds {
+		const n, at, window = 40, 25, 4
+		stop := make(chan struct{})
+		credits := make(chan struct{}, window)
+		var ran [n]atomic.Int32
+		var stopped atomic.Bool
+		g := stage.NewGroup(2, func(w int, v int) {
+			ran[v].Add(1)
+			switch {
+			case v == at:
+				if stopped.CompareAndSwap(false, true) {
+					close(stop)
+				}
+			case v > at:
+				<-stop
+			}
+			<-credits
+		})
+		rr := balance.RoundRobin()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for v := range n {
+				select {
+				case credits <- struct{}{}:
+				case <-stop:
+					return
+				}
+				view := g.View()
+				if err := view.Enqueue(rr.Pick(view), v, 0, false); err != nil {
+					panic(err)
+				}
+			}
+		}()
+		select {
+		case <-done:
+		case <-stop:
+		case <-time.After(5 * time.Second):
+			var r []int
+			for i := range n {
+				if ran[i].Load() > 0 {
+					r = append(r, i)
+				}
+			}
+			t.Fatalf("round %d hung: ran %v; %s", round, r, stage.DebugState(g))
+		}
+		select {
+		case <-stop:
+		case <-time.After(5 * time.Second):
+			var r []int
+			for i := range n {
+				if ran[i].Load() > 0 {
+					r = append(r, i)
+				}
+			}
+			t.Fatalf("round %d hung after placing: ran %v; %s", round, r, stage.DebugState(g))
+		}
+		<-done
+		g.Close()
+		g.Wait()
 	}
 }
