@@ -44,9 +44,9 @@ func (f *Future[T]) OnSettled(fn func(v T, err error), opts ...CallbackOption) {
 	if len(opts) > 0 {
 		fn = configure(fn, opts)
 	}
-	if f.state.Load() != settled {
+	if f.work.state.Load() != settled {
 		f.work.mu.Lock()
-		if f.state.Load() != settled {
+		if f.work.state.Load() != settled {
 			f.cbs = append(f.cbs, fn)
 			f.work.mu.Unlock()
 			return

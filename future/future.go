@@ -2,7 +2,6 @@ package future
 
 import (
 	"context"
-	"sync/atomic"
 )
 
 // Future is a value of type T, or an error, that becomes known later: the
@@ -20,10 +19,9 @@ import (
 // Awaiting a pending one allocates its Done channel once; the work's context
 // allocates only if the work asks for its Done. See the package doc's Costs.
 type Future[T any] struct {
-	state atomic.Uint32 // pending, then settled; settled is final
-
-	// work.mu guards the fields below as well as the work's: one lock, so
-	// settling takes it once.
+	// work.state is pending, then settled; settled is final. work.mu
+	// guards the fields below as well as the work's: one lock, so settling
+	// takes it once.
 	work workCtx
 
 	done chan struct{} // made when first needed, closed on settle
@@ -62,7 +60,7 @@ func Resolved[T any](v T) *Future[T] {
 	f := &Future[T]{val: v}
 	f.work.parent = context.Background()
 	f.work.err, f.work.cause = context.Canceled, ErrSettled
-	f.state.Store(settled)
+	f.work.state.Store(settled)
 	return f
 }
 
@@ -81,16 +79,16 @@ func Failed[T any](err error) *Future[T] {
 // cancels the work's context with workCause and runs callbacks. It reports
 // whether this call settled the future.
 func (f *Future[T]) settle(v T, err, workCause error) bool {
-	if f.state.Load() != pending {
+	if f.work.state.Load() != pending {
 		return false
 	}
 	f.work.mu.Lock()
-	if f.state.Load() != pending {
+	if f.work.state.Load() != pending {
 		f.work.mu.Unlock()
 		return false
 	}
 	f.val, f.err = v, err
-	f.state.Store(settled)
+	f.work.state.Store(settled)
 	done, cbs := f.done, f.cbs
 	f.cbs = nil
 	// The work is over: release what it derived from its context.
@@ -110,12 +108,12 @@ func (f *Future[T]) settle(v T, err, workCause error) bool {
 
 // Settled reports whether the future has a value or an error. It never
 // blocks.
-func (f *Future[T]) Settled() bool { return f.state.Load() == settled }
+func (f *Future[T]) Settled() bool { return f.work.state.Load() == settled }
 
 // TryResult returns the future's value and error and ok true if it has
 // settled, and zero values and ok false if it has not. It never blocks.
 func (f *Future[T]) TryResult() (v T, err error, ok bool) {
-	if f.state.Load() != settled {
+	if f.work.state.Load() != settled {
 		return v, nil, false
 	}
 	return f.val, f.err, true
@@ -125,12 +123,12 @@ func (f *Future[T]) TryResult() (v T, err error, ok bool) {
 // select. Once settled, the value and error are read with [Future.TryResult]
 // or [Future.Wait] without blocking.
 func (f *Future[T]) Done() <-chan struct{} {
-	if f.state.Load() == settled {
+	if f.work.state.Load() == settled {
 		return closedChan
 	}
 	f.work.mu.Lock()
 	defer f.work.mu.Unlock()
-	if f.state.Load() == settled {
+	if f.work.state.Load() == settled {
 		return closedChan
 	}
 	if f.done == nil {
@@ -147,14 +145,14 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if ctx == nil {
 		panic("future: Await with nil context")
 	}
-	if f.state.Load() == settled {
+	if f.work.state.Load() == settled {
 		return f.val, f.err
 	}
 	select {
 	case <-f.Done():
 		return f.val, f.err
 	case <-ctx.Done():
-		if f.state.Load() == settled {
+		if f.work.state.Load() == settled {
 			return f.val, f.err
 		}
 		var zero T
@@ -165,7 +163,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 // Wait blocks until the future settles and returns its value and error. Use
 // [Future.Await] to give up on a context.
 func (f *Future[T]) Wait() (T, error) {
-	if f.state.Load() != settled {
+	if f.work.state.Load() != settled {
 		<-f.Done()
 	}
 	return f.val, f.err
@@ -179,7 +177,7 @@ func (f *Future[T]) Wait() (T, error) {
 // Cancel reports whether it cancelled the future; on a future that has
 // already settled it does nothing and returns false.
 func (f *Future[T]) Cancel() bool {
-	if f.state.Load() == settled {
+	if f.work.state.Load() == settled {
 		return false
 	}
 	var zero T

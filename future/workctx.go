@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type workCtx struct {
 	parent context.Context
 
 	mu     sync.Mutex    // also guards the enclosing Future
+	state  atomic.Uint32 // the enclosing Future's: pending, then settled
 	err    error         // context.Canceled or context.DeadlineExceeded once done
 	cause  error         // what cancelled it
 	done   chan struct{} // made on first Done call
@@ -34,6 +36,11 @@ func (w *workCtx) Deadline() (time.Time, bool) { return w.parent.Deadline() }
 func (w *workCtx) Value(key any) any { return w.parent.Value(key) }
 
 func (w *workCtx) Err() error {
+	// While the future is pending, only its parent can have ended the
+	// work: no lock needed.
+	if w.state.Load() == pending {
+		return w.parent.Err()
+	}
 	w.mu.Lock()
 	err := w.err
 	w.mu.Unlock()

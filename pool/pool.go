@@ -62,12 +62,11 @@ type task[In, Out any] struct {
 
 // workerState is what the pool keeps per worker, on its own cache lines.
 type workerState[Out any] struct {
-	current   atomic.Pointer[future.Future[Out]] // the task running now
-	running   atomic.Int64
+	current   atomic.Pointer[future.Future[Out]] // the task running now, if any
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	cancelled atomic.Uint64
-	_         [24]byte
+	_         [32]byte
 }
 
 // New returns a function pool: workers with no state of their own, each

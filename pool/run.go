@@ -30,7 +30,6 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 		return
 	}
 	ws.current.Store(f)
-	ws.running.Add(1)
 	var started time.Time
 	if obs := p.opts.Observer; obs != nil {
 		started = time.Now()
@@ -39,7 +38,6 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 	returned := false
 	defer func() {
 		ws.current.Store(nil)
-		ws.running.Add(-1)
 		if returned {
 			return
 		}

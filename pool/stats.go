@@ -42,11 +42,15 @@ func (p *Pool[In, Out]) Stats() Stats {
 	}
 	view := p.g.View()
 	for i, ws := range all {
+		running := 0
+		if ws.current.Load() != nil {
+			running = 1
+		}
 		w := WorkerStats{
 			Retired:   i >= view.Len(),
 			Assigned:  view.Assigned(i),
 			Queued:    p.g.Queued(i),
-			Running:   int(ws.running.Load()),
+			Running:   running,
 			Succeeded: ws.succeeded.Load(),
 			Failed:    ws.failed.Load(),
 			Cancelled: ws.cancelled.Load(),
