@@ -148,10 +148,15 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if f.work.state.Load() == settled {
 		return f.val, f.err
 	}
+	cancel := ctx.Done()
+	if cancel == nil { // a plain receive wakes sooner than a select
+		<-f.Done()
+		return f.val, f.err
+	}
 	select {
 	case <-f.Done():
 		return f.val, f.err
-	case <-ctx.Done():
+	case <-cancel:
 		if f.work.state.Load() == settled {
 			return f.val, f.err
 		}
