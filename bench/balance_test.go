@@ -78,11 +78,11 @@ func BenchmarkBalance(b *testing.B) {
 		name string
 		run  func(c *vclock, durs []int64) (int64, error)
 	}{
-		{"sluice-roundrobin", sluiceBalance(balance.RoundRobin)},
-		{"sluice-leastactive", sluiceBalance(balance.LeastActive)},
-		{"sluice-leasttotal", sluiceBalance(balance.LeastTotal)},
-		{"sluice-random", sluiceBalance(balance.Random)},
-		{"sluice-poweroftwo", sluiceBalance(balance.PowerOfTwo)},
+		{"sluice-roundrobin", sluiceBalance(balance.RoundRobin, true)},
+		{"sluice-leastactive", sluiceBalance(balance.LeastActive, true)},
+		{"sluice-leasttotal", sluiceBalance(balance.LeastTotal, true)},
+		{"sluice-random", sluiceBalance(balance.Random, true)},
+		{"sluice-poweroftwo", sluiceBalance(balance.PowerOfTwo, true)},
 		{"pond", pondBalance},
 		{"ants", antsBalance},
 		{"chan", chanBalance},
@@ -150,24 +150,24 @@ func (s *spy) active(i int) int {
 	return 0
 }
 
-// sluiceBalance runs the simulation on a sluice pool with per-worker queues
-// and the strategy newStrategy makes. The pool is stateful only to tell each
-// task its worker's index.
-func sluiceBalance(newStrategy func() balance.Strategy) func(c *vclock, durs []int64) (int64, error) {
+// sluiceBalance runs the simulation on a sluice pool with per-worker queues,
+// the strategy newStrategy makes, and work stealing on or off. The pool is
+// stateful only to tell each task its worker's index.
+func sluiceBalance(newStrategy func() balance.Strategy, stealing bool) func(c *vclock, durs []int64) (int64, error) {
 	return func(c *vclock, durs []int64) (int64, error) {
 		ctx := context.Background()
 		s := &spy{Strategy: newStrategy()}
 		p, err := pool.NewStateful(ctx,
 			func(_ context.Context, id int) (int, error) { return id, nil },
 			func(w int, _ context.Context, d int64) (struct{}, error) { c.sleep(w, d); return struct{}{}, nil },
-			pool.WithMaxWorkers(workers), pool.WithStrategy(s))
+			pool.WithMaxWorkers(workers), pool.WithStrategy(s), pool.WithStealing(stealing))
 		if err != nil {
 			return 0, err
 		}
 		defer p.Stop(ctx)
 		defer c.release()
 		go produce(c, durs, func(_ int, d int64) { p.Submit(ctx, d) })
-		return c.run(len(durs), c.perWorkerQuiet(s.active))
+		return c.run(len(durs), c.perWorkerQuiet(s.active, stealing))
 	}
 }
 

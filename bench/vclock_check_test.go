@@ -25,12 +25,15 @@ func TestVClock(t *testing.T) {
 		{"chan/equal", chanBalance, equal, len(equal), 50},
 		{"pond/equal", pondBalance, equal, 8, 50},
 		{"ants/equal", antsBalance, equal, len(equal), 50},
-		{"roundrobin/equal", sluiceBalance(balance.RoundRobin), equal, len(equal), 50},
+		{"roundrobin/equal", sluiceBalance(balance.RoundRobin, true), equal, len(equal), 50},
 		{"chan/skewed", chanBalance, skewed, len(skewed), 100},
-		// Round robin queues every eighth short task behind the long one.
-		{"roundrobin/skewed", sluiceBalance(balance.RoundRobin), skewed, len(skewed), 100 + 8*5},
+		// Round robin alone queues every eighth short task behind the long
+		// one; with stealing (the default) idle workers take them.
+		{"roundrobin/skewed/nostealing", sluiceBalance(balance.RoundRobin, false), skewed, len(skewed), 100 + 8*5},
+		{"roundrobin/skewed", sluiceBalance(balance.RoundRobin, true), skewed, len(skewed), 100},
 		// Least active with room for 8 pending keeps worker 0 out of it.
-		{"leastactive/skewed", sluiceBalance(balance.LeastActive), skewed, 8, 100},
+		{"leastactive/skewed/nostealing", sluiceBalance(balance.LeastActive, false), skewed, 8, 100},
+		{"leastactive/skewed", sluiceBalance(balance.LeastActive, true), skewed, 8, 100},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

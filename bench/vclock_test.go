@@ -108,18 +108,27 @@ func (c *vclock) sleep(w int, d int64) {
 
 // perWorkerQuiet is the idle test of a pool with per-worker queues: the
 // producer is waiting or done, and every worker that holds a task (active,
-// as the pool's own load counters say) is asleep in one.
-func (c *vclock) perWorkerQuiet(active func(i int) int) func() bool {
+// as the pool's own load counters say) is asleep in one. A pool that steals
+// is not idle either while a worker holds nothing and another has tasks
+// queued behind the one it runs (the idle one is about to take some), or
+// while a steal is moving tasks between two workers' counters (the counters
+// add up to fewer than the tasks not yet finished).
+func (c *vclock) perWorkerQuiet(active func(i int) int, stealing bool) func() bool {
 	return func() bool {
 		if c.prod == prodActing {
 			return false
 		}
+		held, idle, queued := 0, false, false
 		for i, asleep := range c.onWorker {
-			if !asleep && active(i) > 0 {
+			a := active(i)
+			if !asleep && a > 0 {
 				return false
 			}
+			held += a
+			idle = idle || a == 0
+			queued = queued || a > 1
 		}
-		return true
+		return !stealing || held == c.submitted-c.finished && !(idle && queued)
 	}
 }
 

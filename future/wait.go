@@ -6,7 +6,7 @@ import (
 )
 
 // ReturnWhen says when [Wait] returns: the wait modes of Python's
-// concurrent.futures (and concurry).
+// concurrent.futures.wait.
 //
 // Its zero value is [AllCompleted]. Values other than the constants below
 // make Wait panic. It is a plain integer, free to copy and share.

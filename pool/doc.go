@@ -1,15 +1,14 @@
 // Package pool runs tasks on a long-lived pool of workers and hands back
-// each result as a [future.Future]: the Go form of concurry's worker pools.
+// each result as a [future.Future].
 //
 // # Pools
 //
-// A function pool ([New]) runs one function; its workers have no state (the
-// seed page's @task). A stateful pool ([NewStateful]) gives every worker its
-// own state W, made by a constructor that gets the worker's index (the seed
-// page's @worker class): calls on one worker never overlap, so W needs no
-// lock. Either way a pool has [WithMaxWorkers] workers, each a goroutine of
-// a stage.Group, and the same [Option] set; flows take the same options for
-// their pool stages.
+// A function pool ([New]) runs one function; its workers have no state of
+// their own. A stateful pool ([NewStateful]) gives every worker its own
+// state W, made by a constructor that gets the worker's index: calls on one
+// worker never overlap, so W needs no lock. Either way a pool has
+// [WithMaxWorkers] workers, each a goroutine of a stage.Group, and the same
+// [Option] set; flows take the same options for their pool stages.
 //
 //	p, err := pool.NewStateful(ctx, newCPUWorker, (*CPUWorker).Compute, pool.WithMaxWorkers(4))
 //	futures := make([]*future.Future[int], 100)

@@ -13,7 +13,7 @@ import (
 	"github.com/sluice-go/sluice/stage"
 )
 
-// CPUWorker is the seed page's worker class: each pool worker has one.
+// CPUWorker is one worker's state: each pool worker has one.
 type CPUWorker struct{ calls int }
 
 func newCPUWorker(context.Context, int) (*CPUWorker, error) { return &CPUWorker{}, nil }
@@ -25,8 +25,8 @@ func (w *CPUWorker) Compute(_ context.Context, x int) (int, error) {
 	return x * x, nil
 }
 
-// The seed page's example: a pool of 4 stateful workers, 100 tasks spread
-// over them, the results gathered in order.
+// A pool of 4 stateful workers, 100 tasks spread over them, the results
+// gathered in order.
 func Example() {
 	ctx := context.Background()
 	p, err := pool.NewStateful(ctx, newCPUWorker, (*CPUWorker).Compute, pool.WithMaxWorkers(4))
@@ -56,7 +56,7 @@ func Example() {
 	// <nil>
 }
 
-// A function pool: workers without state, like the seed page's @task.
+// A function pool: workers without state of their own.
 func ExampleNew() {
 	ctx := context.Background()
 	p, err := pool.New(func(_ context.Context, s string) (string, error) {

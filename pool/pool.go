@@ -70,8 +70,8 @@ type workerState[Out any] struct {
 }
 
 // New returns a function pool: workers with no state of their own, each
-// running fn for the tasks it is given (the seed's @task). It returns an
-// error naming the first bad option, or a nil fn.
+// running fn for the tasks it is given. It returns an error naming the
+// first bad option, or a nil fn.
 func New[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...Option) (*Pool[In, Out], error) {
 	if fn == nil {
 		return nil, fmt.Errorf("pool: New with nil function")
@@ -84,7 +84,7 @@ func New[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...
 	return start(o, call)
 }
 
-// NewStateful returns a pool of stateful workers (the seed's @worker class):
+// NewStateful returns a pool of stateful workers, each with a W of its own:
 // newWorker makes one W per worker, given the worker's index, before
 // anything starts, and fn runs each task on its worker's W. Calls on one W
 // never overlap, so W needs no locking of its own. fn takes W first so that

@@ -1,4 +1,4 @@
-// Command llmbudget is the seed page's "shared limits in pools": a pool of
+// Command llmbudget shows limits shared by every worker of a pool: a pool of
 // 20 workers calls a (fake) LLM API under one budget that all of them
 // share: at most 5 connections open at once, 100 requests per second, and
 // 20,000 tokens per minute. Each call asks for its estimated tokens up

@@ -1,4 +1,4 @@
-// Command quickstart is the seed page's pool example in Go: a pool of 4
+// Command quickstart is the README's first example: a pool of 4
 // stateful CPU workers, 100 compute calls spread over them, their results
 // in order, and a stop. Each call takes 60 to 80 ms, so the run lasts about
 // two seconds, long enough to watch the progress bar on stderr: redrawn in
