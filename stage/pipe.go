@@ -36,6 +36,13 @@ type Config[In any] struct {
 	// Buffer is how many result chunks the output channel holds; 0 means
 	// Workers.
 	Buffer int
+	// Started and Ended, if set, are the group's worker hooks (see
+	// [WithWorkerHooks]): how a backend hears that a worker's goroutine
+	// ended.
+	Started, Ended func(worker int)
+	// Closed, if set, is called once every worker has returned, before
+	// the output stream closes: where a backend is closed.
+	Closed func()
 }
 
 // ReorderFactor is how many times more chunks an ordered Map stage holds
@@ -135,6 +142,9 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 	if cfg.NoSteal {
 		opts = append(opts, WithoutStealing())
 	}
+	if cfg.Started != nil || cfg.Ended != nil {
+		opts = append(opts, WithWorkerHooks(cfg.Started, cfg.Ended))
+	}
 	g := NewGroup(cfg.Workers, handle, opts...)
 	merged := make(chan struct{})
 	if ro != nil {
@@ -149,6 +159,9 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, credits)
 		g.Close()
 		g.Wait()
+		if cfg.Closed != nil {
+			cfg.Closed()
+		}
 		if ro != nil {
 			ro.finish()
 		}
