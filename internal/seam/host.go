@@ -126,23 +126,31 @@ func (h *Host[In, Out]) Start(ctx context.Context, from, to int) error {
 		return nil
 	}
 	for w := from; w < to; w++ {
-		c := h.cell(w)
-		c.mu.Lock()
-		err := s.Start(ctx, w)
-		c.mu.Unlock()
-		if err != nil {
+		if err := h.start(s, ctx, w); err != nil {
 			for v := from; v < w; v++ {
-				c := h.cell(v)
-				c.mu.Lock()
-				if c.live == 0 {
-					h.b.WorkerEnded(v)
-				}
-				c.mu.Unlock()
+				h.endIdle(v)
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+func (h *Host[In, Out]) start(s stage.Starter, ctx context.Context, w int) error {
+	c := h.cell(w)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return s.Start(ctx, w)
+}
+
+// endIdle ends worker w if no goroutine serves it.
+func (h *Host[In, Out]) endIdle(w int) {
+	c := h.cell(w)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live == 0 {
+		h.b.WorkerEnded(w)
+	}
 }
 
 // Close closes the backend once, after the group's goroutines have ended,
