@@ -150,8 +150,8 @@ type stealTask struct {
 	fut    *future.Future[int]
 	runs   atomic.Int32
 	settle atomic.Int32
-	open   bool // the model's: gate closed by the test
-	cancel bool // the model's: Cancel returned true
+	open   bool                               // the model's: gate closed by the test
+	cancel bool                               // the model's: Cancel returned true
 	on     atomic.Pointer[backendtest.Worker] // where it ran, on a test backend
 }
 
