@@ -32,6 +32,11 @@ func TestGroup_WorkerHooks(t *testing.T) {
 				events = append(events, what)
 			}
 		}
+		seen := func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), events...)
+		}
 		g := stage.NewGroup(2, func(_ int, v int) {
 			if v < 0 {
 				runtime.Goexit()
@@ -42,19 +47,21 @@ func TestGroup_WorkerHooks(t *testing.T) {
 		require.NoError(t, v.Enqueue(0, -1, 0, true)) // Goexit: no hook
 		require.NoError(t, v.Enqueue(0, 2, 0, true))
 		synctest.Wait()
-		require.Equal(t, []string{"started"}, events)
+		require.Equal(t, []string{"started"}, seen())
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		require.Equal(t, []string{"started", "ended"}, events, "ended after the linger")
+		require.Equal(t, []string{"started", "ended"}, seen(), "ended after the linger")
 		require.NoError(t, v.Enqueue(1, 3, 0, true))
 		synctest.Wait()
 		require.NoError(t, g.Resize(1, func(int) {}))
 		synctest.Wait()
-		require.Equal(t, []string{"started", "ended", "started", "ended"}, events, "ended when retired")
+		require.Equal(t, []string{"started", "ended", "started", "ended"}, seen(), "ended when retired")
 		require.NoError(t, g.View().Enqueue(0, 4, 0, true))
 		g.Close()
 		g.Wait()
-		require.Equal(t, []string{"started", "ended", "started", "ended", "started", "ended"}, events, "ended at close")
+		require.Equal(t, []string{"started", "ended", "started", "ended", "started", "ended"}, seen(), "ended at close")
+		mu.Lock()
 		require.Equal(t, map[int]int{0: 0, 1: 0}, live)
+		mu.Unlock()
 	})
 }
