@@ -146,6 +146,18 @@ func (cs *closers) make(_ context.Context, id int) (*closer, error) {
 	return c, nil
 }
 
+func (cs *closers) n() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return len(cs.made)
+}
+
+func (cs *closers) first() *closer {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.made[0]
+}
+
 func (cs *closers) requireClosedOnce(t *testing.T) {
 	t.Helper()
 	cs.mu.Lock()
@@ -214,18 +226,18 @@ func TestPoolStatefulOnDemand(t *testing.T) {
 			done <- err
 		}()
 		synctest.Wait()
-		require.Empty(t, cs.made, "no state before a worker runs")
+		require.Zero(t, cs.n(), "no state before a worker runs")
 		in <- 1
 		synctest.Wait()
-		require.Len(t, cs.made, 1, "one item, one worker, one state")
-		require.Zero(t, cs.made[0].closed.Load())
+		require.Equal(t, 1, cs.n(), "one item, one worker, one state")
+		require.Zero(t, cs.first().closed.Load())
 		time.Sleep(2 * time.Second) // virtual: past the linger
 		synctest.Wait()
-		require.EqualValues(t, 1, cs.made[0].closed.Load(), "closed when its goroutine ended")
+		require.EqualValues(t, 1, cs.first().closed.Load(), "closed when its goroutine ended")
 		in <- 2
 		close(in)
 		require.NoError(t, <-done)
-		require.Len(t, cs.made, 2)
+		require.Equal(t, 2, cs.n())
 		cs.requireClosedOnce(t)
 	})
 }

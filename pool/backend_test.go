@@ -339,13 +339,13 @@ func TestStatefulLostWorkerGetsANewW(t *testing.T) {
 	require.Len(t, made, 1)
 	_, err = p.Call(ctx, true)
 	require.ErrorIs(t, err, stage.ErrWorkerLost)
-	require.Equal(t, 1, made[0].closed)
+	require.Equal(t, 1, made[0].closes())
 	v, err := p.Call(ctx, false)
 	require.NoError(t, err)
 	require.Equal(t, 1, v, "a new W")
 	require.NoError(t, p.Stop(ctx))
 	require.Len(t, made, 2)
-	require.Equal(t, 1, made[1].closed)
+	require.Equal(t, 1, made[1].closes())
 }
 
 func TestNewOnErrors(t *testing.T) {
