@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/seam"
+	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
 )
 
@@ -26,18 +29,20 @@ const (
 // chunks to suit what items cost, runs each item under the policy, and
 // catches what user code throws.
 type poolStage[In, Out any] struct {
-	r      *run
-	call   caller[In, Out]
-	policy stage.Policy[Out]
-	plain  bool
-	slots  []slot
-	est    atomic.Int64 // ns per call, a moving average; 0 until measured
+	r     *run
+	host  *seam.Host[In, Out]
+	obs   pool.Observer // nil if none
+	name  string        // for obs
+	slots []slot        // by group slot: a worker, or a lane of one
+	est   atomic.Int64  // ns per call, a moving average; 0 until measured
 }
 
-// slot is what a pool stage keeps per worker, on its own cache line.
+// slot is what a pool stage keeps per group slot, on its own cache line.
 type slot struct {
-	calls uint32
-	_     [60]byte
+	calls   uint32
+	catcher seam.Catcher
+	placed  time.Time // when the chunk it runs was placed; only with obs
+	_       [24]byte
 }
 
 // item is the function stage.Map calls for every item on worker w.
@@ -47,15 +52,42 @@ func (p *poolStage[In, Out]) item(ctx context.Context, w int, v In, out []Out) [
 	}
 	s := &p.slots[w]
 	s.calls++
+	if p.obs != nil {
+		return p.observed(ctx, s, w, v, out)
+	}
 	if s.calls%sampleEvery != 1 {
-		res, err, ok := p.invoke(ctx, w, v)
+		res, err, ok := p.invoke(ctx, s, w, v)
 		return p.settle(out, res, err, ok)
 	}
 	t0 := time.Now()
-	res, err, ok := p.invoke(ctx, w, v)
+	res, err, ok := p.invoke(ctx, s, w, v)
 	p.observe(time.Since(t0))
 	return p.settle(out, res, err, ok)
 }
+
+// observed is item with an observer, which hears of every item: the
+// clock is read for each anyway.
+func (p *poolStage[In, Out]) observed(ctx context.Context, s *slot, w int, v In, out []Out) []Out {
+	worker := p.host.Worker(w)
+	t0 := time.Now()
+	p.started(worker, t0.Sub(s.placed))
+	res, err, ok := p.invoke(ctx, s, w, v)
+	ran := time.Since(t0)
+	p.observe(ran)
+	outcome := pool.Succeeded
+	switch {
+	case err == nil && ok:
+	case p.r.stopped.Load():
+		outcome = pool.Cancelled
+	default:
+		outcome = pool.Failed
+	}
+	p.finished(worker, ran, outcome)
+	return p.settle(out, res, err, ok)
+}
+
+// took is the stage's hook for a worker taking a chunk.
+func (p *poolStage[In, Out]) took(w int, placed time.Time) { p.slots[w].placed = placed }
 
 func (p *poolStage[In, Out]) settle(out []Out, res Out, err error, ok bool) []Out {
 	if !ok {
@@ -68,21 +100,23 @@ func (p *poolStage[In, Out]) settle(out []Out, res Out, err error, ok bool) []Ou
 	return append(out, res)
 }
 
-// invoke runs one item; ok is false if it did not return (a panic or
-// runtime.Goexit, recorded here) or was skipped because the run ended.
-func (p *poolStage[In, Out]) invoke(ctx context.Context, w int, v In) (res Out, err error, ok bool) {
-	defer func() {
-		if !ok {
-			p.r.fatal(recovered(recover()))
-		}
-	}()
-	if p.plain {
-		res, err = p.call(ctx, w, v)
-	} else {
-		res, err = stage.Run(ctx, &p.policy, p.call, w, v)
-	}
+// invoke makes the attempts of one item on group slot w through the host
+// (seam.Host.Call); around catches what they throw.
+func (p *poolStage[In, Out]) invoke(ctx context.Context, _ *slot, w int, v In) (Out, error, bool) {
+	res, err := p.host.Call(ctx, p.host.Worker(w), v, nil)
 	return res, err, true
 }
+
+// around is the stage's hook around each chunk a worker runs: a panic in
+// an item (once per chunk: the flow stops at the first) is recorded and
+// stops the flow, as runtime.Goexit does, with future.ErrGoexit.
+func (p *poolStage[In, Out]) around(w int, run func()) {
+	if err := p.host.Catch(&p.slots[w].catcher, run, p.goexit); err != nil {
+		p.r.fatal(err)
+	}
+}
+
+func (p *poolStage[In, Out]) goexit() { p.r.fatal(future.ErrGoexit) }
 
 // observe adds one timed call to the cost estimate.
 func (p *poolStage[In, Out]) observe(d time.Duration) {

@@ -18,6 +18,16 @@
 //	results, err := future.All(ctx, futures...)
 //	err = p.Stop(ctx)
 //
+// # Backends
+//
+// [NewOn] runs the tasks of a pool through a stage.Backend (a worker
+// process, a remote worker) instead of on the worker's goroutine; New and
+// NewStateful are backends on the same seam, so balancing, queues,
+// stealing, limits, retries, timeouts, futures, Stats and the Observer
+// are the same for every backend. A task whose worker was lost fails with
+// an error matching stage.ErrWorkerLost, and the worker's next task runs
+// on a fresh one. See "Backends" in package stage.
+//
 // # Queues
 //
 // [Pool.Submit] never waits for a worker. A task goes through two layers: the
@@ -55,7 +65,8 @@
 // [WithOnDemand] starts a worker's goroutine only when a task arrives for it
 // and ends it after an idle linger, so an idle pool holds no goroutines and
 // a burst reuses warm ones. There are never more than MaxWorkers. A stateful
-// pool keeps each worker's W across its goroutines.
+// on-demand pool makes a worker's W when the worker first runs and closes
+// it when the worker's goroutine ends after the linger.
 //
 // # Running a task
 //
@@ -84,7 +95,8 @@
 // A task that panics settles its future with a *future.PanicError (value
 // and stack) and the worker goes on serving, with the same state W: a
 // stateful worker is not rebuilt, so a W that a panic may leave broken
-// should repair itself. A task that calls runtime.Goexit settles with
+// should repair itself, or return an error matching stage.ErrWorkerLost,
+// which makes the worker's next task get a new W. A task that calls runtime.Goexit settles with
 // future.ErrGoexit, and a new goroutine takes over its worker.
 //
 // # Observing

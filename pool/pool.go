@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/seam"
+	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/stage"
 )
 
@@ -18,7 +19,7 @@ import (
 // results of type Out through futures. See the package doc for the queues,
 // stopping and panics.
 //
-// Make one with [New] or [NewStateful]; the zero value is not usable. A Pool
+// Make one with [New], [NewStateful] or [NewOn]; the zero value is not usable. A Pool
 // is safe for concurrent use and must not be copied. Stop or Cancel it to
 // end its goroutines.
 //
@@ -26,9 +27,9 @@ import (
 // package doc.
 type Pool[In, Out any] struct {
 	opts     Options
-	policy   stage.Policy[Out]
-	plain    bool
-	call     func(ctx context.Context, worker int, in In) (Out, error)
+	timeout  time.Duration // the policy's, for messages
+	host     *seam.Host[In, Out]
+	lanes    int // group slots per worker: slot s serves worker s/lanes
 	g        *stage.Group[task[In, Out]]
 	strategy balance.Strategy
 	keyed    balance.KeyedStrategy
@@ -37,13 +38,9 @@ type Pool[In, Out any] struct {
 	stopped  atomic.Bool
 	stopping chan struct{} // closed once intake stops
 	halt     sync.Once
-	teardown func() error // closes the workers' states, if they are io.Closers
-	closed   sync.Once
-	closeErr error
 	aborted  atomic.Bool
-	workers  atomic.Pointer[[]*workerState[Out]] // by worker index, retired ones too
+	workers  atomic.Pointer[[]*workerState[Out]] // by group slot, retired ones too
 	resizeMu sync.Mutex
-	grow     func(ctx context.Context, n int) error // makes states for workers up to n
 
 	epoch time.Time // what task times count from
 
@@ -60,149 +57,134 @@ type task[In, Out any] struct {
 	keyed bool
 }
 
-// workerState is what the pool keeps per worker, on its own cache lines.
+// workerState is what the pool keeps per group slot (a worker, or one
+// lane of one), on its own cache lines.
 type workerState[Out any] struct {
-	current   atomic.Pointer[future.Future[Out]] // the task running now, if any
+	current   atomic.Pointer[future.Future[Out]] // the task running now
+	running   atomic.Int64
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	cancelled atomic.Uint64
-	_         [32]byte
+	catcher   seam.Catcher // its goroutine's only
+	_         [16]byte
 }
 
 // New returns a function pool: workers with no state of their own, each
-// running fn for the tasks it is given. It returns an error naming the
-// first bad option, or a nil fn.
+// running fn for the tasks it is given, on its own
+// goroutine. It returns an error naming the first bad option, or a nil fn.
+// It is [NewOn] with the backend that calls fn.
 func New[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...Option) (*Pool[In, Out], error) {
 	if fn == nil {
 		return nil, fmt.Errorf("pool: New with nil function")
 	}
-	o, err := NewOptions(opts...)
-	if err != nil {
-		return nil, err
-	}
-	call := func(ctx context.Context, _ int, in In) (Out, error) { return fn(ctx, in) }
-	return start(o, call)
+	return newOn(context.Background(), seam.Func[In, Out](fn), "New", opts)
 }
 
 // NewStateful returns a pool of stateful workers, each with a W of its own:
-// newWorker makes one W per worker, given the worker's index, before
-// anything starts, and fn runs each task on its worker's W. Calls on one W
-// never overlap, so W needs no locking of its own. fn takes W first so that
-// a method expression fits: given func (c *Counter) Add(ctx
-// context.Context, n int) (int, error), pass (*Counter).Add.
+// newWorker makes one W per worker, given the worker's index, and fn runs
+// each task on its worker's W. Calls on one W never overlap, so W needs no
+// locking of its own. fn takes W first so that a method expression fits:
+// given func (c *Counter) Add(ctx context.Context, n int) (int, error),
+// pass (*Counter).Add.
 //
-// If newWorker fails for any worker, or ctx ends during construction,
-// NewStateful returns that error (naming the worker) and starts nothing; the
-// states already made are closed if W is an io.Closer. A task that panics
-// leaves its worker's W in place: the worker goes on with the same W. ctx
-// bounds the construction only.
+// A persistent pool makes every W before anything starts: if newWorker
+// fails for any worker, or ctx ends during construction, NewStateful
+// returns that error (naming the worker) and starts nothing; the states
+// already made are closed if W is an io.Closer. ctx bounds the
+// construction only. An on-demand pool ([WithOnDemand]) makes a worker's W
+// when the worker first runs a task, under that task's context: if
+// newWorker fails, that task fails with the error (naming the worker) and
+// the worker's next task tries again.
 //
-// If W is an io.Closer, the pool closes every W once its workers have
-// exited, at the end of [Pool.Stop] or [Pool.Cancel]; Stop returns the
-// errors Close returned.
+// A worker's W lives as long as the worker: it is closed, if W is an
+// io.Closer, when the worker ends, that is when an on-demand worker's
+// goroutine ends after its linger, when a [Pool.Resize] retires the worker
+// (once it has finished its task), and at [Pool.Stop] or [Pool.Cancel]. A
+// worker that begins again gets a new W. Stop returns the errors Close
+// returned, each naming its worker. A task that panics leaves its worker's
+// W in place: the worker goes on with the same W. A task whose error
+// matches [stage.ErrWorkerLost] says that its W is broken: the W is closed
+// and the worker's next task gets a new one.
 func NewStateful[W, In, Out any](ctx context.Context, newWorker func(ctx context.Context, id int) (W, error), fn func(w W, ctx context.Context, in In) (Out, error), opts ...Option) (*Pool[In, Out], error) {
-	if ctx == nil {
-		return nil, errors.New("pool: NewStateful with nil context")
-	}
 	if newWorker == nil {
 		return nil, fmt.Errorf("pool: NewStateful with nil worker constructor")
 	}
 	if fn == nil {
 		return nil, fmt.Errorf("pool: NewStateful with nil function")
 	}
+	return newOn(ctx, seam.NewStateful("pool: ", newWorker, fn), "NewStateful", opts)
+}
+
+// NewOn returns a pool whose workers run their tasks through the backend
+// b (see stage.Backend): the pool does the balancing, queues, stealing,
+// limits, retries, timeouts, futures, Stats and the Observer, b only runs
+// each attempt. A persistent pool starts every worker first if b is a
+// stage.Starter, under ctx, which bounds that only; if that fails, NewOn
+// returns the error and starts nothing. If b is a stage.Laned, each worker
+// runs up to min(b.Lanes(), MaxQueued) tasks at once.
+//
+// The pool owns b from then on: it tells b when a worker ends and closes b
+// once, at the end of [Pool.Stop] or [Pool.Cancel] (and if NewOn fails
+// after its options were checked); Stop returns the error Close returned.
+// It returns an error naming the first bad option; a nil ctx or b is an
+// error too.
+func NewOn[In, Out any](ctx context.Context, b stage.Backend[In, Out], opts ...Option) (*Pool[In, Out], error) {
+	if b == nil || typednil.Is(b) {
+		return nil, errors.New("pool: NewOn with nil backend")
+	}
+	return newOn(ctx, b, "NewOn", opts)
+}
+
+func newOn[In, Out any](ctx context.Context, b stage.Backend[In, Out], name string, opts []Option) (*Pool[In, Out], error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("pool: %s with nil context", name)
+	}
 	o, err := NewOptions(opts...)
 	if err != nil {
 		return nil, err
 	}
-	// Check the validator's type before building any W: bad options must
-	// not cost the user worker states they never get to use.
-	if _, err := Policy[Out](o); err != nil {
-		return nil, err
-	}
-	var states atomic.Pointer[[]W]
-	// grow makes the states of workers len..n-1; only Resize calls it after
-	// start, under the pool's resize lock, and it publishes a new slice so
-	// running workers read theirs without a lock.
-	grow := func(ctx context.Context, n int) error {
-		old := states.Load()
-		have := 0
-		if old != nil {
-			have = len(*old)
-		}
-		if n <= have {
-			return nil
-		}
-		made := make([]W, have, n)
-		if old != nil {
-			copy(made, *old)
-		}
-		for i := have; i < n; i++ {
-			if err := context.Cause(ctx); err != nil {
-				return errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(made[have:]))
-			}
-			w, err := newWorker(ctx, i)
-			if err != nil {
-				return errors.Join(fmt.Errorf("pool: worker %d: %w", i, err), closeAll(made[have:]))
-			}
-			made = append(made, w)
-		}
-		states.Store(&made)
-		return nil
-	}
-	if err := grow(ctx, o.MaxWorkers); err != nil {
-		return nil, err
-	}
-	call := func(ctx context.Context, w int, in In) (Out, error) { return fn((*states.Load())[w], ctx, in) }
-	p, err := start(o, call)
-	if err != nil {
-		return nil, errors.Join(err, closeAll(*states.Load()))
-	}
-	p.grow = grow
-	p.teardown = func() error { return closeAll(*states.Load()) }
-	return p, nil
-}
-
-// closeAll closes the states that are io.Closers and joins their errors.
-func closeAll[W any](states []W) error {
-	var errs []error
-	for i, w := range states {
-		if c, ok := any(w).(io.Closer); ok {
-			if err := c.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("pool: closing worker %d: %w", i, err))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func start[In, Out any](o Options, call func(ctx context.Context, worker int, in In) (Out, error)) (*Pool[In, Out], error) {
+	// Check the options before starting any worker: bad options must not
+	// cost the user workers they never get to use.
 	policy, err := Policy[Out](o)
 	if err != nil {
 		return nil, err
 	}
+	host, err := seam.NewHost(b, policy, o.MaxQueued)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("pool: %s: %w", name, err), b.Close())
+	}
+	lanes := host.Lanes()
+	if o.MaxWorkers*lanes > maxWorkers {
+		return nil, errors.Join(fmt.Errorf("pool: %s: %d workers of %d lanes: at most %d lanes in all", name, o.MaxWorkers, lanes, maxWorkers), b.Close())
+	}
+	if !o.OnDemand {
+		if err := host.Start(ctx, 0, o.MaxWorkers); err != nil {
+			return nil, errors.Join(err, host.Close())
+		}
+	}
 	p := &Pool[In, Out]{
 		opts:     o,
-		policy:   policy,
-		plain:    policy.Plain(),
-		call:     call,
+		timeout:  policy.Timeout,
+		host:     host,
+		lanes:    lanes,
 		strategy: o.Strategy,
 		stopping: make(chan struct{}),
 		epoch:    time.Now(),
 	}
-	p.growStats(o.MaxWorkers)
+	p.growStats(o.MaxWorkers * lanes)
 	p.keyed, _ = o.Strategy.(balance.KeyedStrategy)
 	if o.MaxPending > 0 {
 		p.pending = make(chan struct{}, o.MaxPending)
 		p.free = func(Out, error) { <-p.pending }
 	}
-	var gopts []stage.GroupOption
+	gopts := []stage.GroupOption{host.Hooks()}
 	if o.OnDemand {
 		gopts = append(gopts, stage.WithOnDemand(o.Linger))
 	}
 	if !o.Stealing {
 		gopts = append(gopts, stage.WithoutStealing())
 	}
-	p.g = stage.NewGroup(o.MaxWorkers, p.handle, gopts...)
+	p.g = stage.NewGroup(o.MaxWorkers*lanes, p.handle, gopts...)
 	return p, nil
 }
 
@@ -210,12 +192,13 @@ func start[In, Out any](o Options, call func(ctx context.Context, worker int, in
 func (p *Pool[In, Out]) Name() string { return p.opts.Name }
 
 // Workers returns the number of workers now.
-func (p *Pool[In, Out]) Workers() int { return p.g.Len() }
+func (p *Pool[In, Out]) Workers() int { return p.g.Len() / p.lanes }
 
-// worker returns the counters of worker w.
-func (p *Pool[In, Out]) worker(w int) *workerState[Out] { return (*p.workers.Load())[w] }
+// worker returns the counters of group slot s.
+func (p *Pool[In, Out]) worker(s int) *workerState[Out] { return (*p.workers.Load())[s] }
 
-// growStats makes counters for workers up to n, keeping those there are.
+// growStats makes counters for group slots up to n, keeping those there
+// are.
 func (p *Pool[In, Out]) growStats(n int) {
 	var ws []*workerState[Out]
 	if old := p.workers.Load(); old != nil {
@@ -234,5 +217,6 @@ func (p *Pool[In, Out]) growStats(n int) {
 }
 
 // Alive returns the worker goroutines running now: all of them for a
-// persistent pool, those with work or lingering for an on-demand one.
+// persistent pool, those with work or lingering for an on-demand one. A
+// worker with lanes (stage.Laned) has a goroutine per lane.
 func (p *Pool[In, Out]) Alive() int { return p.g.Alive() }

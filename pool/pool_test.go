@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -232,26 +233,87 @@ func TestOnDemandNeverMoreThanMaxWorkers(t *testing.T) {
 	})
 }
 
-func TestStatefulOnDemandKeepsW(t *testing.T) {
+// closingWorker is a W that counts its calls and its closes.
+type closingWorker struct {
+	calls  int
+	mu     sync.Mutex
+	closed int
+}
+
+func (w *closingWorker) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed++
+	return nil
+}
+
+func (w *closingWorker) closes() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closed
+}
+
+// TestStatefulOnDemandMakesWWhenItRuns: an on-demand stateful pool makes
+// no W at New, makes a worker's W when the worker first runs, keeps it
+// while the goroutine lingers, and closes it when the goroutine ends; a
+// constructor that fails fails that task, and the next task tries again.
+func TestStatefulOnDemandMakesWWhenItRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		made := 0
-		newWorker := func(context.Context, int) (*cpuWorker, error) { made++; return &cpuWorker{}, nil }
-		calls := func(w *cpuWorker, ctx context.Context, x int) (int, error) {
-			w.compute(ctx, x)
+		var mu sync.Mutex // the test reads what workers write
+		var made []*closingWorker
+		fail := errors.New("no connection")
+		failNext := false
+		newWorker := func(context.Context, int) (*closingWorker, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if failNext {
+				failNext = false
+				return nil, fail
+			}
+			w := &closingWorker{}
+			made = append(made, w)
+			return w, nil
+		}
+		nmade := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(made)
+		}
+		calls := func(w *closingWorker, _ context.Context, _ int) (int, error) {
+			w.calls++
 			return w.calls, nil
 		}
-		p, err := pool.NewStateful(ctx, newWorker, calls, pool.WithMaxWorkers(1), pool.WithOnDemand(0))
+		const linger = time.Second
+		p, err := pool.NewStateful(ctx, newWorker, calls, pool.WithMaxWorkers(1), pool.WithOnDemand(linger))
 		require.NoError(t, err)
-		for i := 1; i <= 3; i++ {
+		require.Zero(t, nmade(), "no W before a worker runs")
+
+		for i := 1; i <= 3; i++ { // within the linger: one goroutine, one W
 			v, err := p.Call(ctx, i)
 			require.NoError(t, err)
-			require.Equal(t, i, v, "the W outlives the goroutines that serve it")
-			synctest.Wait()
-			require.Equal(t, 0, p.Alive())
+			require.Equal(t, i, v)
 		}
-		require.Equal(t, 1, made)
+		require.Equal(t, 1, nmade())
+		require.Zero(t, made[0].closes(), "the goroutine lingers, and its W with it")
+		time.Sleep(2 * linger) // virtual time: the linger passes
+		synctest.Wait()
+		require.Equal(t, 0, p.Alive())
+		require.Equal(t, 1, made[0].closes(), "closed when its goroutine ended")
+
+		mu.Lock()
+		failNext = true
+		mu.Unlock()
+		_, err = p.Call(ctx, 0)
+		require.ErrorIs(t, err, fail)
+		require.EqualError(t, err, "pool: worker 0: no connection")
+		v, err := p.Call(ctx, 0)
+		require.NoError(t, err)
+		require.Equal(t, 1, v, "the next task makes a new W")
+		require.Equal(t, 2, nmade())
 		require.NoError(t, p.Stop(ctx))
+		require.Equal(t, 1, made[0].closes())
+		require.Equal(t, 1, made[1].closes())
 	})
 }
 

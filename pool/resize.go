@@ -11,14 +11,16 @@ import (
 // Resize sets the number of workers of a running pool to n.
 //
 // Growing takes effect at once: new workers start taking tasks (a
-// stateful pool makes their W with its constructor first, under ctx, and
-// fails without changing anything if that fails). Shrinking retires the
-// workers with the highest indices: each finishes the task it is running,
-// and every task still queued for it is moved, in order and with its
+// persistent pool on a stage.Starter backend, such as a persistent
+// stateful pool, starts them first, under ctx, making their W, and fails
+// without changing anything if that fails). Shrinking retires the workers
+// with the highest indices: each finishes the task it is running, and
+// every task still queued for it is moved, in order and with its
 // priority, to the workers that remain, through the pool's strategy.
-// Nothing is lost or run twice. A stateful pool keeps the W of a retired
-// worker, and a later Resize that brings the worker back gives it the same
-// W; every W is closed at stop, as usual.
+// Nothing is lost or run twice. A retired worker ends once its task is
+// done: its backend hears so (stage.Backend.WorkerEnded), and a stateful
+// pool closes its W then; a later Resize that brings the worker back
+// begins it anew, with a new W.
 //
 // Key affinity maps keys over the workers there are, so a resize moves
 // keys between workers. Resize returns [ErrStopped] once the pool is
@@ -32,7 +34,10 @@ func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
 	if n < 1 {
 		return fmt.Errorf("pool: Resize(%d): want at least 1 worker", n)
 	}
-	if n > maxWorkers {
+	if n*p.lanes > maxWorkers {
+		if p.lanes > 1 {
+			return fmt.Errorf("pool: Resize(%d): at most %d workers of %d lanes", n, maxWorkers/p.lanes, p.lanes)
+		}
 		return fmt.Errorf("pool: Resize(%d): at most %d workers", n, maxWorkers)
 	}
 	p.resizeMu.Lock()
@@ -40,13 +45,13 @@ func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
 	if p.stopped.Load() {
 		return ErrStopped
 	}
-	if p.grow != nil {
-		if err := p.grow(ctx, n); err != nil {
+	if have := p.Workers(); n > have && !p.opts.OnDemand {
+		if err := p.host.Start(ctx, have, n); err != nil {
 			return err
 		}
 	}
-	p.growStats(n)
-	if err := p.g.Resize(n, p.rehome); err != nil {
+	p.growStats(n * p.lanes)
+	if err := p.g.Resize(n*p.lanes, p.rehome); err != nil {
 		if errors.Is(err, stage.ErrClosed) {
 			return ErrStopped
 		}

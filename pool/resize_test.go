@@ -16,14 +16,22 @@ import (
 	"github.com/sluice-go/sluice/pool"
 )
 
-// rzWorker is a W that records the tasks it starts, in order, and whether
-// two ever ran on it at once.
+// rzWorker is a W that records the tasks it starts, in order, whether two
+// ever ran on it at once, and how often it was closed.
 type rzWorker struct {
 	id      int
 	mu      sync.Mutex
 	started []int
 	running atomic.Int32
 	overlap atomic.Bool
+	closed  atomic.Int32
+	misused atomic.Bool // ran after it was closed
+}
+
+// Close counts the closes; the pool must close each W once.
+func (w *rzWorker) Close() error {
+	w.closed.Add(1)
+	return nil
 }
 
 // rzTask is a task input: it blocks on its gate (if any) or its ctx.
@@ -35,6 +43,9 @@ type rzTask struct {
 func (w *rzWorker) run(ctx context.Context, t rzTask) (int, error) {
 	if w.running.Add(1) > 1 {
 		w.overlap.Store(true)
+	}
+	if w.closed.Load() != 0 {
+		w.misused.Store(true)
 	}
 	defer w.running.Add(-1)
 	w.mu.Lock()
@@ -50,10 +61,12 @@ func (w *rzWorker) run(ctx context.Context, t rzTask) (int, error) {
 	return t.id, nil
 }
 
-// rzPool is a stateful pool of rzWorkers and the W made for each index.
+// rzPool is a stateful pool of rzWorkers and the Ws made for each index,
+// oldest first: a worker that a resize retired and brought back has a new
+// one.
 type rzPool struct {
 	*pool.Pool[rzTask, int]
-	made map[int]*rzWorker
+	made map[int][]*rzWorker
 	mu   sync.Mutex
 }
 
@@ -61,15 +74,15 @@ type rzPool struct {
 // says, without stealing, so that tests can tell where each task runs;
 // opts may turn stealing back on.
 func newRzPool(t require.TestingT, n int, opts ...pool.Option) *rzPool {
-	rp := &rzPool{made: map[int]*rzWorker{}}
+	rp := &rzPool{made: map[int][]*rzWorker{}}
 	p, err := pool.NewStateful(context.Background(), func(_ context.Context, id int) (*rzWorker, error) {
 		rp.mu.Lock()
 		defer rp.mu.Unlock()
-		if rp.made[id] != nil {
-			panic("a W was made twice for one index")
+		if ws := rp.made[id]; len(ws) > 0 && ws[len(ws)-1].closed.Load() == 0 {
+			panic("a W was made for an index whose W is open")
 		}
 		w := &rzWorker{id: id}
-		rp.made[id] = w
+		rp.made[id] = append(rp.made[id], w)
 		return w, nil
 	}, (*rzWorker).run, append([]pool.Option{pool.WithMaxWorkers(n), pool.WithStealing(false)}, opts...)...)
 	require.NoError(t, err)
@@ -77,10 +90,26 @@ func newRzPool(t require.TestingT, n int, opts ...pool.Option) *rzPool {
 	return rp
 }
 
+// worker returns worker id's latest W, or nil if none was made.
 func (rp *rzPool) worker(id int) *rzWorker {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
-	return rp.made[id]
+	ws := rp.made[id]
+	if len(ws) == 0 {
+		return nil
+	}
+	return ws[len(ws)-1]
+}
+
+// all returns every W made, each index's oldest first.
+func (rp *rzPool) all() []*rzWorker {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	var all []*rzWorker
+	for id := range len(rp.made) + 8 {
+		all = append(all, rp.made[id]...)
+	}
+	return all
 }
 
 func TestResizeGrowTakesEffectAtOnce(t *testing.T) {
@@ -154,22 +183,44 @@ func TestResizeShrinkMovesQueuedTasks(t *testing.T) {
 	})
 }
 
-func TestResizeBackReusesTheWorkersState(t *testing.T) {
-	ctx := context.Background()
-	p := newRzPool(t, 2)
-	w1 := p.worker(1)
-	require.NoError(t, p.Resize(ctx, 1))
-	require.NoError(t, p.Resize(ctx, 3))
-	require.Same(t, w1, p.worker(1), "worker 1 comes back with its W")
-	require.NotNil(t, p.worker(2))
-	for id := range 30 {
-		_, err := p.Call(ctx, rzTask{id: id})
+// TestResizeClosesARetiredWorkersState: a W is closed when its worker is
+// retired and has finished its task, not at stop, and a worker that comes
+// back gets a new W.
+func TestResizeClosesARetiredWorkersState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		p := newRzPool(t, 2)
+		gate := make(chan struct{})
+		p.Submit(ctx, rzTask{id: 0})
+		busy := p.Submit(ctx, rzTask{id: 1, gate: gate}) // on worker 1
+		synctest.Wait()
+		w1 := p.worker(1)
+		require.NoError(t, p.Resize(ctx, 1))
+		synctest.Wait()
+		require.Zero(t, w1.closed.Load(), "worker 1 still runs its task")
+		close(gate)
+		_, err := busy.Wait()
 		require.NoError(t, err)
-	}
-	require.NoError(t, p.Stop(ctx))
-	for id := range 3 {
-		require.NotEmpty(t, p.worker(id).started, "worker %d serves after the resizes", id)
-	}
+		synctest.Wait()
+		require.EqualValues(t, 1, w1.closed.Load(), "closed once retired and done")
+		require.Zero(t, p.worker(0).closed.Load())
+
+		require.NoError(t, p.Resize(ctx, 3))
+		require.NotSame(t, w1, p.worker(1), "worker 1 comes back with a new W")
+		require.NotNil(t, p.worker(2))
+		for id := range 30 {
+			_, err := p.Call(ctx, rzTask{id: id})
+			require.NoError(t, err)
+		}
+		require.NoError(t, p.Stop(ctx))
+		for id := range 3 {
+			require.NotEmpty(t, p.worker(id).started, "worker %d serves after the resizes", id)
+		}
+		for _, w := range p.all() {
+			require.EqualValues(t, 1, w.closed.Load(), "worker %d's W", w.id)
+			require.False(t, w.misused.Load())
+		}
+	})
 }
 
 func TestResizeErrors(t *testing.T) {
@@ -290,8 +341,13 @@ func runResizeMachine(t *rapid.T, strategy balance.Strategy) {
 			if h := pool.Handed(p.Pool, w); h > q {
 				t.Fatalf("worker %d holds %d tasks, more than MaxQueued %d", w, h, q)
 			}
-			if wk := p.worker(w); wk != nil && wk.overlap.Load() {
-				t.Fatalf("two tasks ran at once on worker %d", w)
+		}
+		for _, wk := range p.all() {
+			if wk.overlap.Load() || wk.misused.Load() {
+				t.Fatalf("worker %d: two tasks ran at once, or one after its W was closed", wk.id)
+			}
+			if n := wk.closed.Load(); n > 1 {
+				t.Fatalf("worker %d: a W closed %d times", wk.id, n)
 			}
 		}
 		if a := p.Alive(); a > len(st.Workers) {
@@ -339,8 +395,11 @@ func runResizeMachine(t *rapid.T, strategy balance.Strategy) {
 	}
 	check(t)
 	ran := map[int]int{}
-	for w := range p.Stats().Workers {
-		for _, id := range p.worker(w).started {
+	for _, wk := range p.all() {
+		if wk.closed.Load() != 1 {
+			t.Fatalf("worker %d: a W closed %d times after stop", wk.id, wk.closed.Load())
+		}
+		for _, id := range wk.started {
 			ran[id]++
 		}
 	}

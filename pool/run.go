@@ -1,7 +1,6 @@
 package pool
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -10,11 +9,12 @@ import (
 	"github.com/sluice-go/sluice/stage"
 )
 
-// handle runs one task on worker w. It is the group's handle function: it
-// never panics and settles the task's future on every path, runtime.Goexit
-// included.
-func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
-	ws := p.worker(w)
+// handle runs one task on group slot s. It is the group's handle function:
+// it never panics and settles the task's future on every path,
+// runtime.Goexit included. The attempt itself goes through the pool's
+// host (seam.Host.Invoke), the one invocation path of pools and flows.
+func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
+	ws := p.worker(s)
 	f := t.p.Future()
 	if p.aborted.Load() { // taken just before a cancelling stop
 		t.p.Reject(errCancelledByStop)
@@ -29,59 +29,41 @@ func (p *Pool[In, Out]) handle(w int, t task[In, Out]) {
 		ws.cancelled.Add(1)
 		return
 	}
+	w := p.host.Worker(s)
 	ws.current.Store(f)
+	ws.running.Add(1)
 	var started time.Time
 	if obs := p.opts.Observer; obs != nil {
 		started = time.Now()
 		p.taskStarted(w, started.Sub(p.epoch)-t.at)
 	}
-	returned := false
-	defer func() {
-		ws.current.Store(nil)
-		if returned {
-			return
-		}
+	var expire func(error)
+	if p.timeout > 0 {
+		// The future fails at the deadline of the last attempt, and the
+		// worker stays busy until the backend returns; what it returns
+		// then is dropped. A task so failed counts as failed.
+		expire = func(err error) { t.p.Reject(p.timedOut(err)) }
+	}
+	v, err, _ := p.host.Invoke(ctx, &ws.catcher, w, t.in, expire, func() {
 		var zero Out
-		var err error = future.ErrGoexit
-		if r := recover(); r != nil {
-			err = future.NewPanicError(r)
-		}
-		p.settle(w, t.p, zero, err, started)
-	}()
-	var v Out
-	var err error
-	switch {
-	case p.plain:
-		v, err = p.call(ctx, w, t.in)
-	case p.policy.Timeout > 0:
-		v, err = p.runExpiring(ctx, w, t)
-	default:
-		v, err = stage.Run(ctx, &p.policy, p.call, w, t.in)
-	}
-	returned = true
-	p.settle(w, t.p, v, err, started)
-}
-
-// runExpiring runs t under a policy with a timeout: if the last attempt's
-// deadline passes before the function returns, the future fails then,
-// with an error matching stage.ErrTimeout and context.DeadlineExceeded,
-// and the worker stays busy until the function returns; what it returns
-// is dropped. A task so failed counts as failed.
-func (p *Pool[In, Out]) runExpiring(ctx context.Context, w int, t task[In, Out]) (Out, error) {
-	v, err := stage.RunExpiring(ctx, &p.policy, p.call, w, t.in, func(err error) {
-		t.p.Reject(fmt.Errorf("pool: task timed out after %v: %w", p.policy.Timeout, err))
+		p.finish(s, w, ws, t.p, zero, future.ErrGoexit, started)
 	})
-	if errors.Is(err, stage.ErrTimeout) {
-		err = fmt.Errorf("pool: task timed out after %v: %w", p.policy.Timeout, err)
+	if p.timeout > 0 && errors.Is(err, stage.ErrTimeout) {
+		err = p.timedOut(err)
 	}
-	return v, err
+	p.finish(s, w, ws, t.p, v, err, started)
 }
 
-// settle settles a started task's future, counts its outcome and reports
+func (p *Pool[In, Out]) timedOut(err error) error {
+	return fmt.Errorf("pool: task timed out after %v: %w", p.timeout, err)
+}
+
+// finish settles a started task's future, counts its outcome and reports
 // it to the observer.
-func (p *Pool[In, Out]) settle(w int, pr future.Promise[Out], v Out, err error, started time.Time) {
-	ws := p.worker(w)
-	p.g.Release(w) // a strategy picking after the future settles sees w free
+func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise[Out], v Out, err error, started time.Time) {
+	ws.current.Store(nil)
+	ws.running.Add(-1)
+	p.g.Release(s) // a strategy picking after the future settles sees s free
 	outcome := Succeeded
 	switch {
 	case !pr.Settle(v, err) && !errors.Is(err, stage.ErrTimeout):

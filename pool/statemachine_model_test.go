@@ -88,20 +88,26 @@ func (m *machine) abort() {
 
 // wantAlive is how many worker goroutines the model expects.
 func (m *machine) wantAlive() int {
-	now := time.Now()
 	n := 0
-	for w, q := range m.queues {
-		switch {
-		case len(q) > 0:
-			n++
-		case m.stopping:
-		case !m.cfg.onDemand:
-			n++
-		case m.wasBusy[w] && now.Before(m.idleSince[w].Add(m.cfg.linger)):
+	for w := range m.queues {
+		if m.alive(w) {
 			n++
 		}
 	}
 	return n
+}
+
+// alive reports whether the model expects worker w to have a goroutine.
+func (m *machine) alive(w int) bool {
+	switch {
+	case len(m.queues[w]) > 0:
+		return true
+	case m.stopping:
+		return false
+	case !m.cfg.onDemand:
+		return true
+	}
+	return m.wasBusy[w] && time.Now().Before(m.idleSince[w].Add(m.cfg.linger))
 }
 
 // check compares the pool, once quiet, with the model.
@@ -131,6 +137,15 @@ func (m *machine) check(t *rapid.T) {
 		}
 		if m.ws[w].overlap.Load() {
 			t.Fatalf("worker %d ran two tasks at once", w)
+		}
+		// A worker's W lives while the worker does: a persistent one from
+		// New, an on-demand one from its first task until its goroutine
+		// ends; a W is made only while none is live and closed once.
+		if fault := m.ws[w].misuse.Load(); fault != nil {
+			t.Fatalf("worker %d's W: %s", w, fault)
+		}
+		if live, want := m.ws[w].live.Load(), m.alive(w) || !m.cfg.onDemand && !m.stopping; live != want {
+			t.Fatalf("worker %d's W live = %v, want %v", w, live, want)
 		}
 		if h := int(m.ws[w].maxHanded.Load()); h > m.cfg.queued {
 			t.Fatalf("worker %d had %d tasks handed to it, MaxQueued %d", w, h, m.cfg.queued)
@@ -256,5 +271,10 @@ func (m *machine) finish(t *rapid.T) {
 	}
 	if st.Queued != 0 || st.Running != 0 || m.p.Alive() != 0 {
 		t.Fatalf("after Stop: Queued %d, Running %d, Alive %d", st.Queued, st.Running, m.p.Alive())
+	}
+	for _, w := range m.ws {
+		if w.live.Load() {
+			t.Fatalf("after Stop: worker %d's W is not closed", w.id)
+		}
 	}
 }

@@ -103,12 +103,26 @@ func (w smWant) String() string {
 }
 
 // smWorker is a worker's W: it knows its index and counts the tasks running
-// on it, which must never be more than one.
+// on it, which must never be more than one. The machine keeps one per
+// index and the constructor hands it out again, so it also sees the W's
+// lifecycle: made only while not live, closed once per make, never used
+// while closed.
 type smWorker struct {
 	id        int
 	running   atomic.Int32
 	overlap   atomic.Bool  // two tasks ran at once on this worker
 	maxHanded atomic.Int32 // most tasks handed to it, as its tasks saw
+	live      atomic.Bool  // made and not closed
+	made      atomic.Int32
+	misuse    atomic.Value // string: the first lifecycle fault
+}
+
+// Close ends this incarnation of the W.
+func (w *smWorker) Close() error {
+	if !w.live.Swap(false) {
+		w.misuse.CompareAndSwap(nil, "closed while not live")
+	}
+	return nil
 }
 
 type smTask struct {
@@ -182,9 +196,15 @@ func newMachine(t *rapid.T, cfg smConfig) *machine {
 	if cfg.onDemand {
 		opts = append(opts, pool.WithOnDemand(cfg.linger))
 	}
+	for id := range cfg.workers {
+		m.ws = append(m.ws, &smWorker{id: id})
+	}
 	newWorker := func(_ context.Context, id int) (*smWorker, error) {
-		w := &smWorker{id: id}
-		m.ws = append(m.ws, w)
+		w := m.ws[id]
+		if w.live.Swap(true) {
+			w.misuse.CompareAndSwap(nil, "made while live")
+		}
+		w.made.Add(1)
 		return w, nil
 	}
 	p, err := pool.NewStateful(context.Background(), newWorker, m.run, opts...)
@@ -210,6 +230,9 @@ func newMachine(t *rapid.T, cfg smConfig) *machine {
 func (m *machine) run(w *smWorker, ctx context.Context, tk *smTask) (int, error) {
 	tk.runs.Add(1)
 	tk.ranOn.Store(int32(w.id + 1))
+	if !w.live.Load() {
+		w.misuse.CompareAndSwap(nil, "ran while not live")
+	}
 	if w.running.Add(1) != 1 {
 		w.overlap.Store(true)
 	}

@@ -34,28 +34,24 @@ type WorkerStats struct {
 // Stats returns a snapshot of the pool's counters. It allocates the
 // per-worker slice; it does not stop the pool.
 func (p *Pool[In, Out]) Stats() Stats {
-	all := *p.workers.Load()
+	all := *p.workers.Load() // by group slot: lanes of one worker together
 	s := Stats{
 		Submitted: p.submitted.Load(),
 		Dropped:   p.dropped.Load(),
-		Workers:   make([]WorkerStats, len(all)),
+		Workers:   make([]WorkerStats, len(all)/p.lanes),
 	}
 	view := p.g.View()
 	for i, ws := range all {
-		running := 0
-		if ws.current.Load() != nil {
-			running = 1
-		}
-		w := WorkerStats{
-			Retired:   i >= view.Len(),
-			Assigned:  view.Assigned(i),
-			Queued:    p.g.Queued(i),
-			Running:   running,
-			Succeeded: ws.succeeded.Load(),
-			Failed:    ws.failed.Load(),
-			Cancelled: ws.cancelled.Load(),
-		}
-		s.Workers[i] = w
+		w := &s.Workers[i/p.lanes]
+		w.Retired = i >= view.Len()
+		w.Assigned += view.Assigned(i)
+		w.Queued += p.g.Queued(i)
+		w.Running += int(ws.running.Load())
+		w.Succeeded += ws.succeeded.Load()
+		w.Failed += ws.failed.Load()
+		w.Cancelled += ws.cancelled.Load()
+	}
+	for _, w := range s.Workers {
 		s.Queued += w.Queued
 		s.Running += w.Running
 		s.Succeeded += w.Succeeded

@@ -13,7 +13,9 @@ import (
 
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/backendtest"
 	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/stage"
 )
 
 // The stealing machine runs a stateful pool with stealing on, in real time:
@@ -51,7 +53,7 @@ func TestStealingMachine(t *testing.T) {
 		t.Run(cfg.name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				queued := rapid.IntRange(1, 3).Draw(t, "max-queued")
-				m := newStealMachine(t, queued, pool.WithStrategy(cfg.strategy()), onDemand(cfg.onDemand, cfg.linger))
+				m := newStealMachine(t, queued, 0, pool.WithStrategy(cfg.strategy()), onDemand(cfg.onDemand, cfg.linger))
 				_, m.affinity = cfg.strategy().(balance.KeyedStrategy)
 				t.Repeat(map[string]func(*rapid.T){
 					"submit":   m.submit,
@@ -64,6 +66,64 @@ func TestStealingMachine(t *testing.T) {
 				m.finish(t)
 			})
 		})
+	}
+}
+
+// TestLosingMachine is the stealing machine on the test backend, each
+// attempt on a fresh goroutine, with lanes and a "lose" action that loses
+// a worker with tasks in flight: every invariant of the stealing machine
+// holds, and a task fails with stage.ErrWorkerLost only if it ran on an
+// incarnation that was lost, which fails it at once, before its gate opens.
+func TestLosingMachine(t *testing.T) {
+	for _, cfg := range stealConfigs {
+		t.Run(cfg.name, func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				queued := rapid.IntRange(1, 3).Draw(t, "max-queued")
+				lanes := rapid.IntRange(1, 3).Draw(t, "lanes")
+				m := newStealMachine(t, queued, lanes, pool.WithStrategy(cfg.strategy()), onDemand(cfg.onDemand, cfg.linger))
+				_, m.affinity = cfg.strategy().(balance.KeyedStrategy)
+				t.Repeat(map[string]func(*rapid.T){
+					"submit":   m.submit,
+					"submit-2": m.submit,
+					"release":  m.release,
+					"cancel":   m.cancel,
+					"resize":   m.resize,
+					"lose":     m.lose,
+					"":         m.check,
+				})
+				m.finish(t)
+			})
+		})
+	}
+}
+
+// lose loses a worker of the test backend and checks that the machine's
+// tasks in flight on it settle at once with stage.ErrWorkerLost.
+func (m *stealMachine) lose(t *rapid.T) {
+	w := rapid.IntRange(0, 3).Draw(t, "lose-worker")
+	var inflight []*stealTask
+	for _, tk := range m.tasks {
+		if on := tk.on.Load(); on != nil && on.Index == w && !tk.open && tk.kind == kindGated && !tk.fut.Settled() {
+			inflight = append(inflight, tk)
+		}
+	}
+	inc, ok := m.b.Lose(w)
+	if !ok {
+		return
+	}
+	m.lost[inc] = true
+	for _, tk := range inflight {
+		if *tk.on.Load() != inc {
+			continue
+		}
+		select {
+		case <-tk.fut.Done():
+		case <-time.After(time.Minute): // a guard against a hang, not an order
+			t.Fatalf("task %d, in flight on lost worker %d, did not settle", tk.id, w)
+		}
+		if _, err := tk.fut.Wait(); !errors.Is(err, stage.ErrWorkerLost) && !tk.cancel {
+			t.Fatalf("task %d, in flight on lost worker %d: %v", tk.id, w, err)
+		}
 	}
 }
 
@@ -90,8 +150,9 @@ type stealTask struct {
 	fut    *future.Future[int]
 	runs   atomic.Int32
 	settle atomic.Int32
-	open   bool // the model's: gate closed by the test
-	cancel bool // the model's: Cancel returned true
+	open   bool                               // the model's: gate closed by the test
+	cancel bool                               // the model's: Cancel returned true
+	on     atomic.Pointer[backendtest.Worker] // where it ran, on a test backend
 }
 
 type stealMachine struct {
@@ -111,9 +172,17 @@ type stealMachine struct {
 	bgStop chan struct{}
 	bgRan  atomic.Int64
 	bgSeen atomic.Int64
+
+	// With a test backend (lanes > 0): workers it lost, by incarnation.
+	b     *backendtest.Backend[*stealTask, int]
+	lanes int
+	lost  map[backendtest.Worker]bool
 }
 
-func newStealMachine(t *rapid.T, queued int, opts ...pool.Option) *stealMachine {
+// newStealMachine makes the machine's pool: a stateful one if lanes is 0,
+// else one on a test backend with that many lanes, whose W is a
+// stealWorker per worker incarnation.
+func newStealMachine(t *rapid.T, queued, lanes int, opts ...pool.Option) *stealMachine {
 	m := &stealMachine{
 		queued:  queued,
 		workers: rapid.IntRange(1, 4).Draw(t, "workers"),
@@ -129,9 +198,27 @@ func newStealMachine(t *rapid.T, queued int, opts ...pool.Option) *stealMachine 
 		return w, nil
 	}
 	base := []pool.Option{pool.WithMaxWorkers(m.workers), pool.WithMaxQueued(queued)}
-	p, err := pool.NewStateful(context.Background(), newWorker, m.run, append(base, opts...)...)
+	var p *pool.Pool[*stealTask, int]
+	var err error
+	if lanes == 0 {
+		p, err = pool.NewStateful(context.Background(), newWorker, m.run, append(base, opts...)...)
+	} else {
+		m.lanes, m.lost = min(lanes, queued), map[backendtest.Worker]bool{}
+		m.b = backendtest.New(lanes, func(ctx context.Context, w backendtest.Worker, tk *stealTask) (int, error) {
+			tk.on.Store(&w)
+			m.mu.Lock()
+			sw := m.ws[w.Index<<16|w.Incarnation]
+			if sw == nil {
+				sw = &stealWorker{id: w.Index}
+				m.ws[w.Index<<16|w.Incarnation] = sw
+			}
+			m.mu.Unlock()
+			return m.run(sw, ctx, tk)
+		})
+		p, err = pool.NewOn(context.Background(), m.b, append(base, opts...)...)
+	}
 	if err != nil {
-		t.Fatalf("NewStateful: %v", err)
+		t.Fatalf("new pool: %v", err)
 	}
 	m.p = p
 	// A submitter racing everything the test does: quick tasks, keyed and
@@ -174,11 +261,13 @@ func (m *stealMachine) note(format string, args ...any) {
 }
 
 func (m *stealMachine) run(w *stealWorker, ctx context.Context, tk *stealTask) (int, error) {
-	if w.running.Add(1) != 1 {
-		m.note("worker %d runs two tasks at once", w.id)
+	if n := w.running.Add(1); n > int32(max(m.lanes, 1)) {
+		m.note("worker %d runs %d tasks at once", w.id, n)
 	}
 	defer w.running.Add(-1)
-	if h := pool.Handed(m.p, w.id); h < 1 || h > m.queued {
+	// On a test backend an attempt may still start after its worker was
+	// lost and its task settled: only the bound is checked there.
+	if h := pool.Handed(m.p, w.id); h < 1 && m.b == nil || h > m.queued {
 		m.note("worker %d holds %d tasks running one, MaxQueued %d", w.id, h, m.queued)
 	}
 	if tk.id < 0 {
@@ -277,8 +366,8 @@ func (m *stealMachine) check(t *rapid.T) {
 			t.Fatalf("task %d settled %d times", tk.id, n)
 		}
 	}
-	if a := m.p.Alive(); a > 4 {
-		t.Fatalf("Alive() = %d for at most 4 workers", a)
+	if a := m.p.Alive(); a > 4*max(m.lanes, 1) {
+		t.Fatalf("Alive() = %d for at most 4 workers of %d lanes", a, max(m.lanes, 1))
 	}
 }
 
@@ -320,11 +409,26 @@ func (m *stealMachine) finish(t *rapid.T) {
 		t.Fatalf("stop did not return within a minute")
 	}
 	m.check(t)
+	if m.b != nil {
+		if pr := m.b.Problems(); len(pr) > 0 {
+			t.Fatalf("backend: %d problems, first: %s", len(pr), pr[0])
+		}
+		if m.b.Closed() != 1 {
+			t.Fatalf("backend closed %d times", m.b.Closed())
+		}
+	}
 	for _, tk := range m.tasks {
 		if n := tk.settle.Load(); n != 1 {
 			t.Fatalf("task %d settled %d times after stop", tk.id, n)
 		}
 		v, err := tk.fut.Wait()
+		if errors.Is(err, stage.ErrWorkerLost) {
+			// Only a task running on a worker incarnation that was lost.
+			if on := tk.on.Load(); on == nil || !m.lost[*on] || tk.runs.Load() != 1 {
+				t.Fatalf("task %d failed with %v, but it did not run on a lost worker", tk.id, err)
+			}
+			continue
+		}
 		cancelled := errors.Is(err, context.Canceled)
 		switch {
 		case tk.cancel && !errors.Is(err, future.ErrCancelled):

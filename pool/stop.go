@@ -43,8 +43,9 @@ func (p *Pool[In, Out]) Stop(ctx context.Context) error {
 // settled with an error matching context.Canceled (queued ones also match
 // [ErrStopped]), and the running ones have their contexts cancelled. Cancel
 // returns once every worker has exited, that is once the running calls
-// have returned: work that ignores its context delays it. Errors from
-// closing stateful workers are dropped; Stop returns them.
+// have returned: work that ignores its context delays it. Cancel closes
+// the backend too; errors from closing it (a stateful pool's W) are
+// dropped; Stop returns them.
 func (p *Pool[In, Out]) Cancel() {
 	p.stopIntake()
 	p.abort()
@@ -61,16 +62,9 @@ func (p *Pool[In, Out]) stopIntake() {
 	})
 }
 
-// closeStates closes the workers' states once, and returns what the first
-// call got.
-func (p *Pool[In, Out]) closeStates() error {
-	p.closed.Do(func() {
-		if p.teardown != nil {
-			p.closeErr = p.teardown()
-		}
-	})
-	return p.closeErr
-}
+// closeStates closes the backend once its workers have ended, and returns
+// what the first call got.
+func (p *Pool[In, Out]) closeStates() error { return p.host.Close() }
 
 func (p *Pool[In, Out]) abort() {
 	p.aborted.Store(true)

@@ -64,6 +64,8 @@ type Group[T any] struct {
 	linger   time.Duration
 	alive    atomic.Int64
 	wg       conc.WaitGroup
+	started  func(worker int) // see WithWorkerHooks; nil if none
+	ended    func(worker int)
 
 	view    atomic.Pointer[View[T]]
 	mu      sync.Mutex // serialises Resize, Close and Abort
@@ -102,9 +104,10 @@ type slot[T any] struct {
 type GroupOption func(*groupConfig)
 
 type groupConfig struct {
-	onDemand bool
-	noSteal  bool
-	linger   time.Duration
+	onDemand       bool
+	noSteal        bool
+	linger         time.Duration
+	started, ended func(worker int)
 }
 
 // WithOnDemand makes workers start only when an item arrives for them and
@@ -122,6 +125,19 @@ func WithOnDemand(linger time.Duration) GroupOption {
 // enqueued on it.
 func WithoutStealing() GroupOption {
 	return func(c *groupConfig) { c.noSteal = true }
+}
+
+// WithWorkerHooks calls started(w) in each goroutine that serves worker w
+// before it takes its first item, and ended(w) in that goroutine after
+// its last, as it exits: on demand after its linger, after a Resize
+// retired w, or once the group is closing and w's work is done. A
+// goroutine that replaces one ended by runtime.Goexit calls neither: the
+// worker serves on. Hooks run outside the group's locks and off its hot
+// path, but a goroutine for w may start while an ended(w) for the one
+// before it still runs, so a hook that needs the two in order orders them
+// itself. A nil hook is skipped.
+func WithWorkerHooks(started, ended func(worker int)) GroupOption {
+	return func(c *groupConfig) { c.started, c.ended = started, ended }
 }
 
 // NewGroup returns a group of n workers calling handle(worker, item) for
@@ -143,6 +159,8 @@ func NewGroup[T any](n int, handle func(worker int, v T), opts ...GroupOption) *
 		onDemand: cfg.onDemand,
 		steal:    !cfg.noSteal,
 		linger:   cfg.linger,
+		started:  cfg.started,
+		ended:    cfg.ended,
 	}
 	all := make([]*slot[T], n)
 	for i := range all {
@@ -291,7 +309,7 @@ func (g *Group[T]) unpark(s *slot[T], stacked bool) {
 // s.serving.
 func (g *Group[T]) start(s *slot[T]) {
 	g.alive.Add(1)
-	g.wg.Go(func() { g.serve(s) })
+	g.wg.Go(func() { g.serve(s, true) })
 }
 
 // pushIdle puts s on top of the idle stack. The caller holds s.mu.

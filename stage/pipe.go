@@ -36,6 +36,23 @@ type Config[In any] struct {
 	// Buffer is how many result chunks the output channel holds; 0 means
 	// Workers.
 	Buffer int
+	// Started and Ended, if set, are the group's worker hooks (see
+	// [WithWorkerHooks]): how a backend hears that a worker's goroutine
+	// ended.
+	Started, Ended func(worker int)
+	// Closed, if set, is called once every worker has returned, before
+	// the output stream closes: where a backend is closed.
+	Closed func()
+	// Took, if set, is called by a worker as it takes a chunk, before
+	// the chunk's items, with when the chunk was placed on a worker: how
+	// an observer learns how long items queued. Placing a chunk then
+	// reads the clock.
+	Took func(worker int, placed time.Time)
+	// Around, if set, is called by a worker for each chunk it takes, with
+	// run, which calls the map function for the chunk's items: where the
+	// owner catches what the map function throws, once per chunk rather
+	// than once per item. It must call run once, on its goroutine.
+	Around func(worker int, run func())
 }
 
 // ReorderFactor is how many times more chunks an ordered Map stage holds
@@ -82,6 +99,7 @@ func (c Config[In]) Capacity(size int) int {
 type piece[T any] struct {
 	c   []T
 	seq uint64
+	at  int64 // when placed, in ns since the stage began, if cfg.Took
 }
 
 // Map is the pool stage of a stream. It spreads the chunks of in over a
@@ -113,11 +131,28 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 	if cfg.Ordered {
 		ro = newReorder[Out](window)
 	}
+	epoch := time.Now()
+	var runs []*chunkRun[In, Out] // by worker: its goroutine's only
+	if cfg.Around != nil {
+		runs = make([]*chunkRun[In, Out], cfg.Workers)
+		for w := range runs {
+			r := &chunkRun[In, Out]{ctx: ctx, w: w, fn: fn, around: cfg.Around}
+			r.loop = r.items
+			runs[w] = r
+		}
+	}
 	handle := func(w int, p piece[In]) {
+		if cfg.Took != nil {
+			cfg.Took(w, epoch.Add(time.Duration(p.at)))
+		}
 		res := out.Get()
 		if !isDone(done) {
-			for _, v := range p.c {
-				res = fn(ctx, w, v, res)
+			if cfg.Around == nil {
+				for _, v := range p.c {
+					res = fn(ctx, w, v, res)
+				}
+			} else {
+				res = runs[w].run(p.c, res)
 			}
 		}
 		in.Put(p.c)
@@ -135,6 +170,9 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 	if cfg.NoSteal {
 		opts = append(opts, WithoutStealing())
 	}
+	if cfg.Started != nil || cfg.Ended != nil {
+		opts = append(opts, WithWorkerHooks(cfg.Started, cfg.Ended))
+	}
 	g := NewGroup(cfg.Workers, handle, opts...)
 	merged := make(chan struct{})
 	if ro != nil {
@@ -146,9 +184,16 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 		close(merged)
 	}
 	go func() {
-		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, credits)
+		var stamp func() int64
+		if cfg.Took != nil {
+			stamp = func() int64 { return int64(time.Since(epoch)) }
+		}
+		fanOut(ctx, in, g, cfg.Strategy, cfg.Key, credits, stamp)
 		g.Close()
 		g.Wait()
+		if cfg.Closed != nil {
+			cfg.Closed()
+		}
 		if ro != nil {
 			ro.finish()
 		}
@@ -158,10 +203,37 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 	return out
 }
 
+// chunkRun calls a Map stage's function for the items of one chunk under
+// Config.Around; it is made once per worker, so that a chunk costs no
+// closure.
+type chunkRun[In, Out any] struct {
+	ctx    context.Context
+	w      int
+	fn     func(ctx context.Context, worker int, v In, out []Out) []Out
+	around func(worker int, run func())
+	loop   func() // r.items, made once
+	c      []In
+	res    []Out
+}
+
+func (r *chunkRun[In, Out]) run(c []In, res []Out) []Out {
+	r.c, r.res = c, res
+	r.around(r.w, r.loop)
+	res = r.res
+	r.c, r.res = nil, nil
+	return res
+}
+
+func (r *chunkRun[In, Out]) items() {
+	for _, v := range r.c {
+		r.res = r.fn(r.ctx, r.w, v, r.res)
+	}
+}
+
 // fanOut places each chunk of in on the worker strategy picks, taking a
 // credit for it first. With a keyed strategy and a key function it splits
 // chunks into runs bound for one worker, pinned there.
-func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strategy balance.Strategy, key func(T) uint64, credits chan<- struct{}) {
+func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strategy balance.Strategy, key func(T) uint64, credits chan<- struct{}, stamp func() int64) {
 	done := ctx.Done()
 	view := g.View()
 	keyed, _ := strategy.(balance.KeyedStrategy)
@@ -174,7 +246,10 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strat
 			in.Put(c)
 			return false
 		}
-		p := piece[T]{c, seq}
+		p := piece[T]{c: c, seq: seq}
+		if stamp != nil {
+			p.at = stamp()
+		}
 		seq++
 		return view.Enqueue(w, p, 0, pinned) == nil // the group closes only after fanOut
 	}

@@ -2,8 +2,12 @@ package stage
 
 import "time"
 
-// serve is the body of a goroutine serving worker s.
-func (g *Group[T]) serve(s *slot[T]) {
+// serve is the body of a goroutine serving worker s; fresh is false for
+// one that takes over from a goroutine ended by runtime.Goexit.
+func (g *Group[T]) serve(s *slot[T], fresh bool) {
+	if fresh && g.started != nil {
+		g.started(s.idx)
+	}
 	returned := false
 	defer func() {
 		if returned {
@@ -17,8 +21,7 @@ func (g *Group[T]) serve(s *slot[T]) {
 		// new goroutine (still counted alive, still serving).
 		g.finishItem(s)
 		s.mu.Lock()
-		g.alive.Add(-1)
-		g.start(s)
+		g.wg.Go(func() { g.serve(s, false) }) // alive already counts it
 		s.mu.Unlock()
 	}()
 	for {
@@ -31,6 +34,9 @@ func (g *Group[T]) serve(s *slot[T]) {
 		g.finishItem(s)
 	}
 	returned = true
+	if g.ended != nil {
+		g.ended(s.idx)
+	}
 }
 
 // finishItem lowers s's load for the item its goroutine ran, unless
