@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 )
 
 // ErrConnLost is wrapped by the error of every call in flight on a [Conn]
@@ -32,11 +33,15 @@ type Conn struct {
 	names     []string
 	done      chan struct{}
 
-	mu     sync.Mutex
-	calls  map[uint64]*call
-	nextID uint64
-	closed bool
-	lost   error // why reading ended, once it has
+	mu        sync.Mutex
+	calls     map[uint64]*call
+	cancelled map[uint64]*time.Timer // calls given up on, still unanswered
+	nextID    uint64
+	closed    bool
+	lost      error // why reading ended, once it has
+
+	unanswered   time.Duration
+	onUnanswered func(name string)
 }
 
 type call struct {
@@ -54,7 +59,20 @@ var callPool = sync.Pool{New: func() any { return &call{ch: make(chan result, 1)
 type ConnOption func(*connOptions)
 
 type connOptions struct {
-	maxFrame int
+	maxFrame     int
+	unanswered   time.Duration
+	onUnanswered func(name string)
+}
+
+// WithUnanswered has f called, on a goroutine of its own, with the
+// function's name when a call cancelled by its ctx is still unanswered d
+// after its cancel frame was sent: the server ignores cancellation, and a
+// backend can kill it (the hard timeout of package proc).
+func WithUnanswered(d time.Duration, f func(name string)) ConnOption {
+	if d <= 0 || f == nil {
+		panic(fmt.Sprintf("remote: WithUnanswered(%v, %p): want a positive duration and a function", d, f))
+	}
+	return func(o *connOptions) { o.unanswered, o.onUnanswered = d, f }
 }
 
 // WithMaxFrame sets the largest frame body, in bytes, the Conn accepts
@@ -79,7 +97,8 @@ func NewConn(ctx context.Context, r io.Reader, w io.WriteCloser, opts ...ConnOpt
 		opt(&o)
 	}
 	c := &Conn{fw: newFrameWriter(w), w: w, readLimit: o.maxFrame,
-		done: make(chan struct{}), calls: make(map[uint64]*call)}
+		done: make(chan struct{}), calls: make(map[uint64]*call), cancelled: make(map[uint64]*time.Timer),
+		unanswered: o.unanswered, onUnanswered: o.onUnanswered}
 	if err := c.fw.write(Frame{Kind: KindHello, Version: Version, MaxFrame: o.maxFrame}, helloMax); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("remote: writing the hello: %w", err)
@@ -126,6 +145,10 @@ func (c *Conn) read(r io.Reader, hello chan<- error) {
 		c.mu.Lock()
 		cl := c.calls[f.ID]
 		delete(c.calls, f.ID)
+		if t := c.cancelled[f.ID]; t != nil {
+			t.Stop()
+			delete(c.cancelled, f.ID)
+		}
 		c.mu.Unlock()
 		if cl != nil { // nil: a call that gave up when its ctx ended
 			cl.ch <- result{f.Payload, f.Err}
@@ -147,6 +170,10 @@ func (c *Conn) fail(err error) {
 	}
 	calls := c.calls
 	c.calls = nil
+	for _, t := range c.cancelled {
+		t.Stop()
+	}
+	c.cancelled = nil
 	c.mu.Unlock()
 	for _, cl := range calls {
 		cl.ch <- result{err: c.lost}
@@ -198,7 +225,7 @@ func (c *Conn) RoundTrip(ctx context.Context, req Request) ([]byte, error) {
 		callPool.Put(cl)
 		return r.payload, r.err
 	case <-ctx.Done():
-		if c.take(id) {
+		if c.giveUp(id, req.Name) {
 			callPool.Put(cl)
 			c.fw.write(Frame{Kind: KindCancel, ID: id}, c.sendLimit)
 			return nil, context.Cause(ctx)
@@ -207,6 +234,30 @@ func (c *Conn) RoundTrip(ctx context.Context, req Request) ([]byte, error) {
 		callPool.Put(cl)
 		return r.payload, r.err
 	}
+}
+
+// giveUp is take for a call whose ctx ended. With WithUnanswered it also
+// arms the timer, in the same critical section, so that the answer cannot
+// slip past it.
+func (c *Conn) giveUp(id uint64, name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.calls[id]; !ok {
+		return false
+	}
+	delete(c.calls, id)
+	if c.onUnanswered != nil {
+		c.cancelled[id] = time.AfterFunc(c.unanswered, func() {
+			c.mu.Lock()
+			_, still := c.cancelled[id]
+			delete(c.cancelled, id)
+			c.mu.Unlock()
+			if still {
+				c.onUnanswered(name)
+			}
+		})
+	}
+	return true
 }
 
 // take removes call id, reporting whether it was still there (no result

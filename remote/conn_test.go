@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -149,4 +150,46 @@ func TestNewConn_ServerGoneBeforeHello(t *testing.T) {
 	_, err := remote.NewConn(context.Background(), respR, reqW)
 	assert.ErrorIs(t, err, remote.ErrConnLost)
 	assert.EqualError(t, err, "remote: connection lost before the server's hello: EOF")
+}
+
+// deaf ignores its ctx until told to return.
+var (
+	deafRelease = make(chan struct{})
+	deaf        = remote.Register("deaf", func(context.Context, int) (int, error) {
+		blockStarted <- struct{}{}
+		<-deafRelease
+		return 0, nil
+	})
+)
+
+func TestConn_WithUnanswered(t *testing.T) {
+	names := make(chan string, 1)
+	c := serve(t, remote.WithUnanswered(time.Millisecond, func(name string) { names <- name }))
+	ctx, cancel := context.WithCancel(context.Background())
+	called := make(chan error, 1)
+	go func() {
+		_, err := deaf.Call(ctx, c, 0, 0)
+		called <- err
+	}()
+	waitInFlight(t)
+	cancel()
+	assert.Equal(t, context.Canceled, <-called)
+	assert.Equal(t, "deaf", <-names)
+	deafRelease <- struct{}{}
+
+	// A cancelled call that is answered in time calls nothing.
+	c2 := serve(t, remote.WithUnanswered(time.Hour, func(name string) { names <- name }))
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		_, err := block.Call(ctx, c2, 0, 0)
+		called <- err
+	}()
+	waitInFlight(t)
+	cancel()
+	assert.Equal(t, context.Canceled, <-called)
+	<-blocked
+	require.NoError(t, c2.close(t))
+	assert.Empty(t, names)
+
+	assert.Panics(t, func() { remote.WithUnanswered(0, func(string) {}) })
 }
