@@ -23,9 +23,11 @@ import (
 // [*LostError], which matches [ErrProcessLost] and carries the exit
 // status; [Process.Done] closes once that has happened.
 //
-// A call costs a pipe round trip to the child: about 16-34 us here, with
-// a few microseconds more for the codec and the matching (see the
-// package's benchmarks).
+// A tiny call (an int squared, gob-encoded) costs p50 about 16 µs with
+// one in flight, against 7 µs for the raw pipe round trip with the same
+// frames and codec, and runs 34-66k calls/s with 16 in flight, against
+// 120-257k for the raw pipe (BenchmarkSquare, 2 shared cores). Starting
+// a worker and making its first call takes a few milliseconds.
 type Process struct {
 	cmd   *exec.Cmd
 	conn  *remote.Conn

@@ -24,7 +24,8 @@ var ErrClosed = errors.New("remote: connection closed")
 // its own, matching them by id, so any number of calls can be in flight
 // at once (pipelined). A Conn is safe for concurrent use and must not be
 // copied. A call costs one frame each way and, beyond the codec, about a
-// goroutine wake-up on each side.
+// goroutine wake-up on each side: over a pipe to a worker process, p50
+// 16 µs against 7 µs for the bare pipe (package proc's BenchmarkSquare).
 type Conn struct {
 	fw        *frameWriter
 	w         io.WriteCloser
@@ -62,6 +63,7 @@ type connOptions struct {
 	maxFrame     int
 	unanswered   time.Duration
 	onUnanswered func(name string)
+	err          error // the first bad option
 }
 
 // WithUnanswered has f called, on a goroutine of its own, with the
@@ -69,10 +71,12 @@ type connOptions struct {
 // after its cancel frame was sent: the server ignores cancellation, and a
 // backend can kill it (the hard timeout of package proc).
 func WithUnanswered(d time.Duration, f func(name string)) ConnOption {
-	if d <= 0 || f == nil {
-		panic(fmt.Sprintf("remote: WithUnanswered(%v, %p): want a positive duration and a function", d, f))
+	return func(o *connOptions) {
+		if (d <= 0 || f == nil) && o.err == nil {
+			o.err = fmt.Errorf("remote: WithUnanswered(%v, %p): want a positive duration and a function", d, f)
+		}
+		o.unanswered, o.onUnanswered = d, f
 	}
-	return func(o *connOptions) { o.unanswered, o.onUnanswered = d, f }
 }
 
 // WithMaxFrame sets the largest frame body, in bytes, the Conn accepts
@@ -80,14 +84,16 @@ func WithUnanswered(d time.Duration, f func(name string)) ConnOption {
 // [DefaultMaxFrame]. A call whose argument or result is larger fails with
 // [ErrFrameTooLarge]; the connection goes on.
 func WithMaxFrame(n int) ConnOption {
-	if n < 64 || n > maxFrameLimit {
-		panic(fmt.Sprintf("remote: WithMaxFrame(%d): want 64 to %d bytes", n, maxFrameLimit))
+	return func(o *connOptions) {
+		if (n < 64 || n > maxFrameLimit) && o.err == nil {
+			o.err = fmt.Errorf("remote: WithMaxFrame(%d): want 64 to %d bytes", n, maxFrameLimit)
+		}
+		o.maxFrame = n
 	}
-	return func(o *connOptions) { o.maxFrame = n }
 }
 
 // NewConn starts a Conn: it sends its hello on w and waits for the
-// server's on r. If the hello does not come before ctx is done, or is
+// server's on r. A bad option is an error that names it; w is closed. If the hello does not come before ctx is done, or is
 // not a hello of this [Version], it closes w and returns an error. The
 // goroutine that reads r ends when r does (the server closed its side or
 // was killed), even when NewConn failed.
@@ -95,6 +101,10 @@ func NewConn(ctx context.Context, r io.Reader, w io.WriteCloser, opts ...ConnOpt
 	o := connOptions{maxFrame: DefaultMaxFrame}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.err != nil {
+		w.Close()
+		return nil, o.err
 	}
 	c := &Conn{fw: newFrameWriter(w), w: w, readLimit: o.maxFrame,
 		done: make(chan struct{}), calls: make(map[uint64]*call), cancelled: make(map[uint64]*time.Timer),

@@ -112,7 +112,10 @@ func TestConn_FrameLimits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "still fine", string(b))
 
-	assert.PanicsWithValue(t, "remote: WithMaxFrame(10): want 64 to 4294967295 bytes", func() { remote.WithMaxFrame(10) })
+	respR, respW, reqW := noServer()
+	_, err = remote.NewConn(ctx, respR, reqW, remote.WithMaxFrame(10))
+	assert.EqualError(t, err, "remote: WithMaxFrame(10): want 64 to 4294967295 bytes")
+	respW.Close()
 }
 
 var grow = remote.Register("grow", func(_ context.Context, n int) ([]byte, error) { return make([]byte, n), nil })
@@ -191,5 +194,8 @@ func TestConn_WithUnanswered(t *testing.T) {
 	require.NoError(t, c2.close(t))
 	assert.Empty(t, names)
 
-	assert.Panics(t, func() { remote.WithUnanswered(0, func(string) {}) })
+	respR, respW, reqW := noServer()
+	_, err := remote.NewConn(context.Background(), respR, reqW, remote.WithUnanswered(0, func(string) {}))
+	assert.ErrorContains(t, err, "remote: WithUnanswered(0s, ")
+	respW.Close()
 }
