@@ -1,0 +1,183 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/sluice-go/sluice/future"
+)
+
+// session is the state of one [Serve]: the calls in flight and the
+// stateful worker instances.
+type session struct {
+	ctx   context.Context
+	fw    *frameWriter
+	limit int
+	wg    sync.WaitGroup
+
+	mu    sync.Mutex
+	calls map[uint64]context.CancelFunc
+	insts map[instKey]*instance // touched by the read loop only
+}
+
+type instKey struct {
+	t  *workerType
+	id int
+}
+
+// instance is one stateful worker. Its calls form a chain: each waits
+// for the one before it (turn), and hands over by closing its own.
+// Whoever holds the turn owns made and v.
+type instance struct {
+	tail chan struct{}
+	made bool
+	v    any
+}
+
+func newSession(ctx context.Context, fw *frameWriter, limit int) *session {
+	return &session{ctx: ctx, fw: fw, limit: limit,
+		calls: make(map[uint64]context.CancelFunc),
+		insts: make(map[instKey]*instance)}
+}
+
+// start runs a request on a goroutine of its own.
+func (s *session) start(f Frame) {
+	e := lookup(f.Name)
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.mu.Lock()
+	_, dup := s.calls[f.ID]
+	if !dup {
+		s.calls[f.ID] = cancel
+	}
+	s.mu.Unlock()
+	if dup {
+		cancel()
+		s.respond(f.ID, nil, fmt.Errorf("%w: request id %d is already in flight", ErrBadFrame, f.ID))
+		return
+	}
+	// A method call takes its place in its instance's chain here, in the
+	// order requests arrive.
+	var inst *instance
+	var turn, next chan struct{}
+	if e != nil && e.worker != nil {
+		inst = s.instance(e.worker, f.Worker)
+		turn, next = inst.tail, make(chan struct{})
+		inst.tail = next
+	}
+	s.wg.Add(1)
+	go s.run(ctx, cancel, f, e, inst, turn, next)
+}
+
+func (s *session) instance(t *workerType, id int) *instance {
+	k := instKey{t, id}
+	inst := s.insts[k]
+	if inst == nil {
+		inst = &instance{tail: make(chan struct{})}
+		close(inst.tail)
+		s.insts[k] = inst
+	}
+	return inst
+}
+
+// run calls the function and answers, whatever happens to the call.
+func (s *session) run(ctx context.Context, cancel context.CancelFunc, f Frame, e *entry, inst *instance, turn, next chan struct{}) {
+	var out []byte
+	var err error
+	returned := false
+	defer func() {
+		if !returned {
+			if r := recover(); r != nil {
+				err = future.NewPanicError(r)
+			} else {
+				err = future.ErrGoexit
+			}
+		}
+		s.mu.Lock()
+		delete(s.calls, f.ID)
+		s.mu.Unlock()
+		cancel()
+		s.respond(f.ID, out, err)
+		if next != nil {
+			<-turn // a call cancelled while it waited still hands over in order
+			close(next)
+		}
+		s.wg.Done()
+	}()
+	switch {
+	case e == nil:
+		err = unknown(f.Name)
+	case inst == nil:
+		out, err = e.serve(ctx, nil, f.Payload)
+	default:
+		out, err = s.method(ctx, e, inst, turn, f)
+	}
+	returned = true
+}
+
+// method waits for its turn on the instance, makes the instance if need
+// be, and calls the method.
+func (s *session) method(ctx context.Context, e *entry, inst *instance, turn chan struct{}, f Frame) ([]byte, error) {
+	select {
+	case <-turn:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	if !inst.made {
+		v, err := e.worker.make(s.ctx, f.Worker)
+		if err != nil {
+			return nil, err
+		}
+		inst.v, inst.made = v, true
+	}
+	return e.serve(ctx, inst.v, f.Payload)
+}
+
+func (s *session) respond(id uint64, out []byte, err error) {
+	werr := s.fw.write(Frame{Kind: KindResponse, ID: id, Payload: out, Err: err}, s.limit)
+	if errors.Is(werr, ErrFrameTooLarge) {
+		s.fw.write(Frame{Kind: KindResponse, ID: id, Err: werr}, s.limit)
+	}
+	// Any other write error means the client is gone: nobody to tell.
+}
+
+func (s *session) cancel(id uint64) {
+	s.mu.Lock()
+	cancel := s.calls[id]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// end waits for every call and closes the instances, in a fixed order.
+func (s *session) end() error {
+	s.wg.Wait()
+	keys := make([]instKey, 0, len(s.insts))
+	for k, inst := range s.insts {
+		if inst.made {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b instKey) int {
+		if a.t.name != b.t.name {
+			if a.t.name < b.t.name {
+				return -1
+			}
+			return 1
+		}
+		return a.id - b.id
+	})
+	var errs []error
+	for _, k := range keys {
+		if c, ok := s.insts[k].v.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("remote: closing worker %q %d: %w", k.t.name, k.id, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
