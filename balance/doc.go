@@ -6,9 +6,9 @@
 // A [Strategy] picks a worker by index from a [Workers] view, which tells it
 // how many workers there are, how many tasks each holds now
 // ([Workers.Active]) and how many each has been given ([Workers.Assigned]).
-// A pool calls Pick once for each task it accepts, over the counts its
-// worker group keeps ([Loads] keeps such counts for any other owner), and
-// puts the task on the picked worker's queue. A [KeyedStrategy] can also
+// A pool calls Pick once for each task it accepts, giving it its worker
+// group's live view as the Workers, and puts the task on the picked
+// worker's queue. A [KeyedStrategy] can also
 // pick by a task's key, so that all tasks with one key go to one worker and
 // keep their order.
 //
