@@ -14,11 +14,13 @@ import "sync/atomic"
 // RoundRobin. The scan stops at the first idle worker, since none can beat
 // it.
 //
-// The value is safe for concurrent use and Pick does not allocate. Pick reads
-// every worker's count through the Workers methods when none is idle, so it
-// costs O(n) (see Cost in the package doc). The counts may move while it
-// reads them; the answer is least-active for what it read. Its name is
-// "least-active".
+// The value is safe for concurrent use and Pick does not allocate. When no
+// worker is idle Pick calls [Workers.Active] once for every worker, so it
+// costs O(n): a median of 20ns among 8 busy workers and 118ns among 64 on
+// the view a pool gives (see Cost in the package doc), where each call is
+// an atomic load behind a pointer; [PowerOfTwo], which reads two counts,
+// costs 16ns there. The counts may move while it reads them; the
+// answer is least-active for what it read. Its name is "least-active".
 func LeastActive() Strategy { return new(leastActive) }
 
 type leastActive struct {
@@ -55,8 +57,10 @@ func (s *leastActive) String() string { return "least-active" }
 //
 // Ties are broken as for [LeastActive], by a scan from a rotating start,
 // which stops at a worker never assigned a task. The value is safe for
-// concurrent use and Pick does not allocate. It costs O(n), like
-// LeastActive (see Cost in the package doc). Its name is "least-total".
+// concurrent use and Pick does not allocate. It costs O(n), one
+// [Workers.Assigned] call per worker: a median of 20ns among 8 workers and
+// 172ns among 64 on the view a pool gives (see Cost in the package doc).
+// Its name is "least-total".
 func LeastTotal() Strategy { return new(leastTotal) }
 
 type leastTotal struct {

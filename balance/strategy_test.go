@@ -236,7 +236,9 @@ var (
 )
 
 // BenchmarkPick measures one Pick (PickKey for key-affinity) among busy
-// workers of uneven load: the worst case for the scanning strategies.
+// workers of uneven load, the worst case for the scanning strategies, read
+// through a view shaped like a pool's, so it is what a pool pays. The Cost
+// table in doc.go quotes its medians.
 func BenchmarkPick(b *testing.B) {
 	for _, c := range benchStrategies() {
 		for _, n := range []int{8, 64} {
