@@ -6,9 +6,9 @@
 // A [Strategy] picks a worker by index from a [Workers] view, which tells it
 // how many workers there are, how many tasks each holds now
 // ([Workers.Active]) and how many each has been given ([Workers.Assigned]).
-// A pool calls Pick once for each task it accepts, over the counts its
-// worker group keeps ([Loads] keeps such counts for any other owner), and
-// puts the task on the picked worker's queue. A [KeyedStrategy] can also
+// A pool calls Pick once for each task it accepts, giving it its worker
+// group's live view as the Workers, and puts the task on the picked
+// worker's queue. A [KeyedStrategy] can also
 // pick by a task's key, so that all tasks with one key go to one worker and
 // keep their order.
 //
@@ -68,26 +68,37 @@
 //
 // # Cost
 //
-// The time of one Pick (PickKey for key-affinity), median of 10 runs of
+// The time of one Pick (PickKey for key-affinity), the median of 10 runs of
 // BenchmarkPick and BenchmarkPickParallel, from
 //
 //	go test -run '^$' -bench Pick -count 10 ./balance
 //
-// with Go 1.26 on a 2-vCPU AMD EPYC virtual machine. Every worker holds
-// tasks, unevenly, the worst case for the scanning strategies, which stop at
-// the first idle worker. The parallel columns are wall time per pick with
-// two goroutines picking from one value; perfect scaling would halve the
-// serial figure, and the shared counters of round-robin, least-active and
-// least-total make them slower instead. Nothing allocates. The parallel
-// figures are noisy on this machine (random's ranged from 5 to 11 ns), so
-// read them as ratios.
+// with Go 1.26.8 on an "Intel(R) Xeon(R) Processor" virtual machine, 2 vCPU,
+// loaded with other work. The benchmarks pick from a Workers shaped like the
+// view a pool gives (a slice of pointers to per-worker atomic counts, each
+// on its own cache line), read through the interface, so these are the
+// costs a pool pays. Every worker holds tasks, unevenly, the worst case for
+// the scanning strategies, which stop at the first idle worker. The
+// parallel columns are wall time per pick with two goroutines picking from
+// one value; perfect scaling would halve the serial figure, but on this
+// loaded machine no row came out faster than serial. Round-robin, least-active, least-total and power-of-two
+// also write a word the goroutines share on every pick; random and
+// key-affinity share nothing. Nothing allocates. The figures are noisy:
+// random and round-robin do no more work at 64 workers than at 8, so the
+// gaps in their rows are noise, and a second run straight after gave
+// medians from 0.65 to 2.8 times these. Read them as ratios.
 //
 //	                 serial               parallel
 //	strategy         8 workers  64        8 workers  64
-//	round-robin       6.9 ns     6.9 ns   15 ns      15 ns
-//	least-active     10 ns      51 ns     21 ns      68 ns
-//	least-total      10 ns      40 ns     20 ns      53 ns
-//	random            9.8 ns     9.6 ns    9.8 ns    10 ns
-//	power-of-two     22 ns      22 ns     11 ns      21 ns
-//	key-affinity      3.4 ns     3.4 ns    3.2 ns     1.7 ns
+//	round-robin       8.9 ns    11 ns     18 ns      15 ns
+//	least-active     20 ns     118 ns     40 ns     194 ns
+//	least-total      20 ns     172 ns     42 ns     213 ns
+//	random           14 ns       8.8 ns   14 ns       9.9 ns
+//	power-of-two     18 ns      16 ns     35 ns      29 ns
+//	key-affinity      3.5 ns     3.5 ns    4.5 ns     8.6 ns
+//
+// The scanning strategies, least-active and least-total, are the slow ones
+// among many workers: they make one Workers method call per worker, each
+// an atomic load behind a pointer in the pool's view, about 2 ns a worker.
+// Among 64 busy workers [PowerOfTwo] costs a seventh of [LeastActive].
 package balance

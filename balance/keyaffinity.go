@@ -21,8 +21,9 @@ import (
 // key keeps its worker busy while others idle. Use [KeyOf] to key by string.
 //
 // The value is safe for concurrent use if fallback is. PickKey does not
-// allocate, reads no counts and costs about 3.5ns; Pick costs what
-// fallback's does. Its name is "key-affinity(" followed by the fallback's name and ")".
+// allocate, reads no counts and costs about 3.5ns (see Cost in the package
+// doc); Pick costs what fallback's does. Its name is "key-affinity("
+// followed by the fallback's name and ")".
 func KeyAffinity(fallback Strategy) KeyedStrategy {
 	if fallback == nil {
 		panic("balance: KeyAffinity with nil fallback Strategy")

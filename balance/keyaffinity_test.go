@@ -19,7 +19,7 @@ func TestKeyAffinity_SameKeySameWorker(t *testing.T) {
 		b := balance.KeyAffinity(balance.Random())
 		n := rapid.IntRange(1, 1000).Draw(t, "workers")
 		key := rapid.Uint64().Draw(t, "key")
-		first := a.PickKey(balance.NewLoads(n), key)
+		first := a.PickKey(newView(n), key)
 		for range rapid.IntRange(1, 5).Draw(t, "repeats") {
 			w := drawWorkers(t, 1) // only its loads matter; its Len is 1
 			w.active = slices.Repeat(w.active, n)
@@ -55,9 +55,9 @@ func TestKeyAffinity_Spreads(t *testing.T) {
 	s := balance.KeyAffinity(balance.RoundRobin())
 	for _, shape := range shapes {
 		for n, most := range bound {
-			counts := make([]int, n)
+			counts, w := make([]int, n), newView(n)
 			for k := range n * perWorker {
-				counts[s.PickKey(balance.NewLoads(n), shape.key(k))]++
+				counts[s.PickKey(w, shape.key(k))]++
 			}
 			if chi2 := chiSquare(counts, perWorker); chi2 > most {
 				t.Errorf("%s keys over %d workers: chi-square %.1f, want <= %v; counts %v",
@@ -126,11 +126,11 @@ func BenchmarkKeyOf(b *testing.B) {
 
 func ExampleKeyAffinity() {
 	s := balance.KeyAffinity(balance.LeastActive())
-	loads := balance.NewLoads(4)
+	w := counts{0, 0, 0, 0} // four idle workers
 	for _, user := range []string{"ada", "grace", "ada", "alan", "grace", "ada"} {
-		fmt.Println(user, "-> worker", s.PickKey(loads, balance.KeyOf(user)))
+		fmt.Println(user, "-> worker", s.PickKey(w, balance.KeyOf(user)))
 	}
-	fmt.Println("no key -> worker", s.Pick(loads))
+	fmt.Println("no key -> worker", s.Pick(w))
 	// Output:
 	// ada -> worker 1
 	// grace -> worker 0

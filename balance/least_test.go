@@ -11,8 +11,9 @@ import (
 
 // TestLeast_PicksLeast checks both scanning strategies against the model:
 // the picked worker's count is the least of all. Each draw is offered as
-// plain Workers and as *Loads, which the strategies read by a faster path;
-// the two must also agree on the pick.
+// the pools' shape of Workers and as a plain snapshot of the same counts;
+// one value of each strategy picks from both in step, so the two picks
+// must also agree.
 func TestLeast_PicksLeast(t *testing.T) {
 	count := map[string]func(w balance.Workers, i int) uint64{
 		"least-active": func(w balance.Workers, i int) uint64 { return uint64(w.Active(i)) },
@@ -22,49 +23,25 @@ func TestLeast_PicksLeast(t *testing.T) {
 		name := fmt.Sprint(newStrategy())
 		t.Run(name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
-				plain, fast := newStrategy(), newStrategy()
+				live, snap := newStrategy(), newStrategy()
 				for range rapid.IntRange(1, 10).Draw(t, "picks") {
-					l := loadsOf(drawWorkers(t, 40))
-					w := snapshot(l)
-					i, j := plain.Pick(w), fast.Pick(l)
+					f := drawWorkers(t, 40)
+					v := viewOf(f)
+					i, j := live.Pick(v), snap.Pick(f)
 					if i != j {
-						t.Fatalf("picked %d from %v but %d from the same as *Loads", i, w, j)
+						t.Fatalf("picked %d from the view of %v but %d from the snapshot", i, f, j)
 					}
-					low := count[name](l, 0)
-					for k := range l.Len() {
-						low = min(low, count[name](l, k))
+					low := count[name](f, 0)
+					for k := range f.Len() {
+						low = min(low, count[name](f, k))
 					}
-					if got := count[name](l, i); got != low {
-						t.Fatalf("picked worker %d with count %d from %v; least is %d", i, got, w, low)
+					if got := count[name](v, i); got != low {
+						t.Fatalf("picked worker %d with count %d from %v; least is %d", i, got, f, low)
 					}
 				}
 			})
 		})
 	}
-}
-
-// loadsOf returns Loads with the active counts of w and, so that assigned
-// is at least active, active plus assigned tasks assigned.
-func loadsOf(w fixed) *balance.Loads {
-	l := balance.NewLoads(w.Len())
-	for i := range w.Len() {
-		for range w.active[i] + int(w.assigned[i]) {
-			l.Assign(i)
-		}
-		for range w.assigned[i] {
-			l.Finish(i)
-		}
-	}
-	return l
-}
-
-// snapshot copies the counts of w.
-func snapshot(w balance.Workers) fixed {
-	f := fixed{active: make([]int, w.Len()), assigned: make([]uint64, w.Len())}
-	for i := range w.Len() {
-		f.active[i], f.assigned[i] = w.Active(i), w.Assigned(i)
-	}
-	return f
 }
 
 // TestLeast_TiesRotate checks the documented tie-break: among equals the
@@ -98,46 +75,43 @@ func TestLeast_TieAmongSome(t *testing.T) {
 	}
 }
 
-// TestLeastTotal_WithLoadsIsRoundRobin checks that LeastTotal, as the only
+// TestLeastTotal_AloneIsRoundRobin checks that LeastTotal, as the only
 // way tasks are assigned, gives them out in turn.
-func TestLeastTotal_WithLoadsIsRoundRobin(t *testing.T) {
-	s, loads := balance.LeastTotal(), balance.NewLoads(3)
+func TestLeastTotal_AloneIsRoundRobin(t *testing.T) {
+	s, loads := balance.LeastTotal(), newView(3)
 	for k := range 9 {
 		i := s.Pick(loads)
 		if i != k%3 {
 			t.Fatalf("pick %d = %d, want %d", k, i, k%3)
 		}
-		loads.Assign(i)
+		loads.assign(i)
 	}
 }
 
 // TestLeastTotal_CatchesUp checks that a worker behind on tasks (here, one
 // the others got keyed tasks past) gets the next ones.
 func TestLeastTotal_CatchesUp(t *testing.T) {
-	s, loads := balance.LeastTotal(), balance.NewLoads(3)
+	s, loads := balance.LeastTotal(), newView(3)
 	for range 4 {
-		loads.Assign(0)
-		loads.Assign(2)
+		loads.assign(0)
+		loads.assign(2)
 	}
 	for k := range 4 {
 		if i := s.Pick(loads); i != 1 {
 			t.Fatalf("pick %d = %d, want the worker behind, 1", k, i)
 		}
-		loads.Assign(1)
+		loads.assign(1)
 	}
 }
 
 func ExampleLeastActive() {
 	s := balance.LeastActive()
-	loads := balance.NewLoads(3)
-	loads.Assign(0) // worker 0 is busy with a slow task
-	loads.Assign(2)
-	loads.Assign(2) // worker 2 has two
-	i := s.Pick(loads)
+	w := counts{1, 0, 2} // worker 0 is busy with a slow task, worker 2 has two
+	i := s.Pick(w)
 	fmt.Println("next task -> worker", i)
-	loads.Assign(i)
-	loads.Finish(0) // the slow task is done
-	fmt.Println("next task -> worker", s.Pick(loads))
+	w[i]++
+	w[0]-- // the slow task is done
+	fmt.Println("next task -> worker", s.Pick(w))
 	// Output:
 	// next task -> worker 1
 	// next task -> worker 0

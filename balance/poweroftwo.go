@@ -23,8 +23,9 @@ import (
 // It never picks a worker strictly busier than the other one it read.
 //
 // The memory is one atomic word: safe for concurrent use; Pick does not
-// allocate. It costs about 22ns, a random draw and two reads, whatever the
-// number of workers. Its name is "power-of-two".
+// allocate. It costs a random draw and two reads, 16 to 18ns whatever the
+// number of workers (see Cost in the package doc). Its name is
+// "power-of-two".
 func PowerOfTwo() Strategy { return &powerOfTwo{} }
 
 type powerOfTwo struct{ last atomic.Int64 }

@@ -14,9 +14,9 @@ import "sync/atomic"
 // from the last worker picked.
 //
 // The value is safe for concurrent use and Pick does not allocate. Its cost
-// is one atomic add, about 7ns whatever the number of workers; goroutines
-// picking at once contend on it, which raises that to 15ns with two (see
-// Cost in the package doc). Its name is "round-robin".
+// is one atomic add, 9 to 11ns whatever the number of workers; goroutines
+// picking at once contend on it, which raises that to 15 to 18ns with two
+// (see Cost in the package doc). Its name is "round-robin".
 func RoundRobin() Strategy { return new(roundRobin) }
 
 type roundRobin struct {

@@ -80,9 +80,9 @@ func TestRoundRobin_ExactUnderConcurrency(t *testing.T) {
 
 func ExampleRoundRobin() {
 	s := balance.RoundRobin()
-	loads := balance.NewLoads(3)
+	w := counts{0, 0, 0} // three idle workers
 	for task := 1; task <= 5; task++ {
-		fmt.Printf("task %d -> worker %d\n", task, s.Pick(loads))
+		fmt.Printf("task %d -> worker %d\n", task, s.Pick(w))
 	}
 	// Output:
 	// task 1 -> worker 0

@@ -5,8 +5,10 @@ import "strconv"
 // Workers is what a [Strategy] sees of the workers it picks among: how many
 // there are and how loaded each is. Indices run from 0 to Len()-1. The
 // figures may change while a strategy reads them; strategies treat them as a
-// snapshot that is good enough, never as exact. [Loads] is the
-// implementation pools and stages use.
+// snapshot that is good enough, never as exact. Pools and flows pass
+// their worker group's live view, whose counts move as tasks come and go;
+// code that hands out work of its own implements Workers over its own
+// counts.
 //
 // Strategies call Workers on the submitting path, once or a few times per
 // task (the least-loaded strategies once per worker), so its methods should

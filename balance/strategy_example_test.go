@@ -23,19 +23,29 @@ func (s firstIdle) Pick(w balance.Workers) int {
 	return s.busy.Pick(w)
 }
 
+// counts is a Workers small enough for an example: worker i holds counts[i]
+// tasks now, and the example moves the counts by hand. (A pool gives its
+// strategy its worker group's live view, which moves as tasks come and go.)
+// It does not keep how many tasks each worker was ever given; Assigned
+// reports the count held now, enough for strategies that do not read it.
+type counts []int
+
+func (c counts) Len() int              { return len(c) }
+func (c counts) Active(i int) int      { return c[i] }
+func (c counts) Assigned(i int) uint64 { return uint64(c[i]) }
+
 // This example writes a Strategy of its own.
 func ExampleStrategy() {
 	var s balance.Strategy = firstIdle{busy: balance.LeastActive()}
-	loads := balance.NewLoads(3)
+	w := counts{0, 0, 0} // three idle workers
 	var picks []int
 	for range 5 {
-		i := s.Pick(loads)
-		loads.Assign(i)
+		i := s.Pick(w)
+		w[i]++ // the task starts on worker i
 		picks = append(picks, i)
 	}
-	loads.Finish(1) // worker 1 finishes both its tasks
-	loads.Finish(1)
-	picks = append(picks, s.Pick(loads))
+	w[1] -= 2 // worker 1 finishes both its tasks
+	picks = append(picks, s.Pick(w))
 	fmt.Println(picks)
 	// Output: [0 1 2 0 1 1]
 }

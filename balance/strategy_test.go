@@ -66,14 +66,14 @@ func drawWorkers(t *rapid.T, maxN int) fixed {
 
 // busyLoads returns n workers that all hold a task or more, unevenly: the
 // worst case for the scanning strategies, which stop early at an idle one.
-func busyLoads(n int) *balance.Loads {
-	l := balance.NewLoads(n)
+func busyLoads(n int) *view {
+	v := newView(n)
 	for i := range n {
 		for range 1 + i*5%7 {
-			l.Assign(i)
+			v.assign(i)
 		}
 	}
-	return l
+	return v
 }
 
 func TestStrategies_String(t *testing.T) {
@@ -112,7 +112,7 @@ func TestStrategies_InRange(t *testing.T) {
 func TestStrategies_OneWorker(t *testing.T) {
 	for _, c := range allStrategies {
 		s := c.make()
-		for _, w := range []balance.Workers{balance.NewLoads(1), fixedOf([]int{3})} {
+		for _, w := range []balance.Workers{newView(1), fixedOf([]int{3})} {
 			for range 10 {
 				if i := s.Pick(w); i != 0 {
 					t.Fatalf("%s: Pick = %d with one worker", c.name, i)
@@ -166,7 +166,7 @@ func TestStrategies_NoAllocs(t *testing.T) {
 func TestStrategies_Concurrent(t *testing.T) {
 	const n, goroutines, perG = 5, 8, 500
 	for _, c := range allStrategies {
-		s, loads := c.make(), balance.NewLoads(n)
+		s, loads := c.make(), newView(n)
 		ks, keyed := s.(balance.KeyedStrategy)
 		bad := make([]int, goroutines) // out-of-range picks, per goroutine
 		var wg sync.WaitGroup
@@ -181,9 +181,9 @@ func TestStrategies_Concurrent(t *testing.T) {
 						bad[g]++
 						continue
 					}
-					loads.Assign(i)
+					loads.assign(i)
 					if k%3 != 0 { // leave some tasks active
-						loads.Finish(i)
+						loads.finish(i)
 					}
 				}
 			})
@@ -207,7 +207,7 @@ func TestStrategies_Concurrent(t *testing.T) {
 func TestStrategies_PanicWithoutWorkers(t *testing.T) {
 	for _, c := range allStrategies {
 		s := c.make()
-		for _, w := range []balance.Workers{nil, fixed{}, new(balance.Loads)} {
+		for _, w := range []balance.Workers{nil, fixed{}, new(view)} {
 			mustPanic(t, "balance: ", func() { s.Pick(w) })
 			if ks, ok := s.(balance.KeyedStrategy); ok {
 				mustPanic(t, "balance: ", func() { ks.PickKey(w, 1) })
@@ -236,7 +236,9 @@ var (
 )
 
 // BenchmarkPick measures one Pick (PickKey for key-affinity) among busy
-// workers of uneven load: the worst case for the scanning strategies.
+// workers of uneven load, the worst case for the scanning strategies, read
+// through a view shaped like a pool's, so it is what a pool pays. The Cost
+// table in doc.go quotes its medians.
 func BenchmarkPick(b *testing.B) {
 	for _, c := range benchStrategies() {
 		for _, n := range []int{8, 64} {
