@@ -251,18 +251,19 @@ type flowObserver struct {
 	waited   time.Duration
 }
 
-func (o *flowObserver) TaskStarted(name string, _ int, waited time.Duration) {
+func (o *flowObserver) TaskStarted(ctx context.Context, t pool.TaskStart) context.Context {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.names[name]++
+	o.names[t.Pool]++
 	o.started++
-	o.waited = max(o.waited, waited)
+	o.waited = max(o.waited, t.Waited)
+	return ctx
 }
 
-func (o *flowObserver) TaskFinished(name string, _ int, _ time.Duration, outcome pool.Outcome) {
+func (o *flowObserver) TaskFinished(_ context.Context, t pool.TaskEnd) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.outcomes[outcome]++
+	o.outcomes[t.Outcome]++
 }
 
 // TestPoolObserver: a flow's pool stage reports every item to

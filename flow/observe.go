@@ -1,23 +1,30 @@
 package flow
 
 import (
+	"context"
 	"log"
-	"time"
 
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/sluice-go/sluice/pool"
 )
 
-// started tells the stage's observer that worker w started an item that
-// waited for waited; a panic in it is logged, not raised, as a pool does.
-func (p *poolStage[In, Out]) started(w int, waited time.Duration) {
-	p.logPanic(panics.Try(func() { p.obs.TaskStarted(p.name, w, waited) }))
+// started tells the stage's observer that an item started and returns
+// the context the item runs with; a panic in the observer is logged, not
+// raised, and leaves ctx, as a pool does.
+func (p *poolStage[In, Out]) started(ctx context.Context, t pool.TaskStart) context.Context {
+	tctx := ctx
+	p.logPanic(panics.Try(func() {
+		if c := p.obs.TaskStarted(ctx, t); c != nil {
+			tctx = c
+		}
+	}))
+	return tctx
 }
 
-// finished tells the stage's observer that worker w finished an item.
-func (p *poolStage[In, Out]) finished(w int, ran time.Duration, outcome pool.Outcome) {
-	p.logPanic(panics.Try(func() { p.obs.TaskFinished(p.name, w, ran, outcome) }))
+// finished tells the stage's observer that an item ended.
+func (p *poolStage[In, Out]) finished(ctx context.Context, t pool.TaskEnd) {
+	p.logPanic(panics.Try(func() { p.obs.TaskFinished(ctx, t) }))
 }
 
 func (p *poolStage[In, Out]) logPanic(r *panics.Recovered) {

@@ -42,8 +42,10 @@ import (
 // pool.WithObserver hears of every item as a pool's observer hears of a
 // task, under the pool.WithName name: the worker, how long the item waited
 // since its chunk was placed on a worker (behind the items before it in
-// that chunk included), how long it ran, and its outcome (cancelled if the
-// flow was stopping when it failed). pool.WithMaxPending does not apply to
+// that chunk included), how long it ran, its outcome (cancelled if the
+// flow was stopping when it failed) and its error, once at its start and
+// once at its end, a panic and runtime.Goexit included; fn runs with the
+// context TaskStarted returns. pool.WithMaxPending does not apply to
 // a stream, which is bounded by its stages: it is an error naming it. Bad
 // options make the sink return the error naming them. A nil fn panics.
 //

@@ -39,10 +39,11 @@ type poolStage[In, Out any] struct {
 
 // slot is what a pool stage keeps per group slot, on its own cache line.
 type slot struct {
-	calls   uint32
-	catcher seam.Catcher
-	placed  time.Time // when the chunk it runs was placed; only with obs
-	_       [24]byte
+	calls    uint32
+	catcher  seam.Catcher
+	observed seam.Catcher // for each item, only with obs
+	placed   time.Time    // when the chunk it runs was placed; only with obs
+	_        [16]byte
 }
 
 // item is the function stage.Map calls for every item on worker w.
@@ -66,24 +67,43 @@ func (p *poolStage[In, Out]) item(ctx context.Context, w int, v In, out []Out) [
 }
 
 // observed is item with an observer, which hears of every item: the
-// clock is read for each anyway.
+// clock is read for each anyway. The item runs under a catch of its own,
+// so that the observer hears of an item that panics or calls
+// runtime.Goexit too, with its error; the flow then stops as around
+// stops it.
 func (p *poolStage[In, Out]) observed(ctx context.Context, s *slot, w int, v In, out []Out) []Out {
 	worker := p.host.Worker(w)
 	t0 := time.Now()
-	p.started(worker, t0.Sub(s.placed))
-	res, err, ok := p.invoke(ctx, s, w, v)
-	ran := time.Since(t0)
-	p.observe(ran)
-	outcome := pool.Succeeded
-	switch {
-	case err == nil && ok:
-	case p.r.stopped.Load():
-		outcome = pool.Cancelled
-	default:
-		outcome = pool.Failed
+	end := pool.TaskEnd{Pool: p.name, Worker: worker, Waited: t0.Sub(s.placed)}
+	ctx = p.started(ctx, pool.TaskStart{Pool: end.Pool, Worker: worker, Waited: end.Waited})
+	var res Out
+	var err error
+	perr := p.host.Catch(&s.observed, func() { res, err = p.host.Call(ctx, worker, v, nil) }, func() {
+		end.Ran, end.Outcome, end.Err = time.Since(t0), pool.Failed, future.ErrGoexit
+		p.finished(ctx, end) // around stops the flow as the goroutine unwinds
+	})
+	end.Ran = time.Since(t0)
+	p.observe(end.Ran)
+	if perr != nil {
+		end.Outcome, end.Err = pool.Failed, perr
+		p.finished(ctx, end)
+		// Stop the flow with the panic, then unwind the chunk as an
+		// uncaught panic would: around records nothing more, as the flow
+		// is already stopping.
+		p.r.fatal(perr)
+		panic(perr)
 	}
-	p.finished(worker, ran, outcome)
-	return p.settle(out, res, err, ok)
+	end.Err = err
+	switch {
+	case err == nil:
+		end.Outcome = pool.Succeeded
+	case p.r.stopped.Load() || p.r.ctx.Err() != nil: // stopped is set a moment after ctx ends
+		end.Outcome = pool.Cancelled
+	default:
+		end.Outcome = pool.Failed
+	}
+	p.finished(ctx, end)
+	return p.settle(out, res, err, true)
 }
 
 // took is the stage's hook for a worker taking a chunk.

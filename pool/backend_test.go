@@ -29,16 +29,17 @@ type traceObserver struct {
 	events []string
 }
 
-func (o *traceObserver) TaskStarted(name string, w int, waited time.Duration) {
+func (o *traceObserver) TaskStarted(ctx context.Context, t pool.TaskStart) context.Context {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events = append(o.events, fmt.Sprintf("%s start w%d waited %v", name, w, waited))
+	o.events = append(o.events, fmt.Sprintf("%s start w%d waited %v", t.Pool, t.Worker, t.Waited))
+	return ctx
 }
 
-func (o *traceObserver) TaskFinished(name string, w int, ran time.Duration, outcome pool.Outcome) {
+func (o *traceObserver) TaskFinished(_ context.Context, t pool.TaskEnd) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events = append(o.events, fmt.Sprintf("%s finish w%d ran %v %v", name, w, ran, outcome))
+	o.events = append(o.events, fmt.Sprintf("%s finish w%d ran %v %v", t.Pool, t.Worker, t.Ran, t.Outcome))
 }
 
 // seamTask is what the equivalence test runs: it sleeps (in virtual time)

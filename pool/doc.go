@@ -103,8 +103,11 @@
 //
 // [Pool.Stats] gives submitted, dropped, queued, running, succeeded, failed
 // and cancelled counts, in total and per worker. [WithObserver] hears of
-// every task's queue wait and run time, for latency metrics; package poolprom
-// exports both to Prometheus.
+// every task as it starts and ends, with its context, queue wait, run
+// time, outcome and error, and may give the task a context of its own: for
+// latency metrics, a log record or a span per task. Package poolprom
+// exports both to Prometheus; module poolotel makes spans and metrics with
+// OpenTelemetry.
 //
 // # Cost
 //

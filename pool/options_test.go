@@ -214,8 +214,10 @@ func (*nilStrategy) Pick(balance.Workers) int { return 0 }
 
 type nilObserver struct{}
 
-func (*nilObserver) TaskStarted(string, int, time.Duration)                {}
-func (*nilObserver) TaskFinished(string, int, time.Duration, pool.Outcome) {}
+func (*nilObserver) TaskStarted(ctx context.Context, _ pool.TaskStart) context.Context {
+	return ctx
+}
+func (*nilObserver) TaskFinished(context.Context, pool.TaskEnd) {}
 
 type acquireFunc func(context.Context) (*limiter.Lease, error)
 

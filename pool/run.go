@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -32,10 +33,12 @@ func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
 	w := p.host.Worker(s)
 	ws.current.Store(f)
 	ws.running.Add(1)
-	var started time.Time
-	if obs := p.opts.Observer; obs != nil {
-		started = time.Now()
-		p.taskStarted(w, started.Sub(p.epoch)-t.at)
+	var ob observed
+	if p.opts.Observer != nil {
+		ob.start = time.Now()
+		ob.waited = ob.start.Sub(p.epoch) - t.at
+		ctx = p.taskStarted(ctx, w, ob.waited)
+		ob.ctx = ctx
 	}
 	var expire func(error)
 	if p.timeout > 0 {
@@ -46,21 +49,28 @@ func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
 	}
 	v, err, _ := p.host.Invoke(ctx, &ws.catcher, w, t.in, expire, func() {
 		var zero Out
-		p.finish(s, w, ws, t.p, zero, future.ErrGoexit, started)
+		p.finish(s, w, ws, t.p, zero, future.ErrGoexit, &ob)
 	})
 	if p.timeout > 0 && errors.Is(err, stage.ErrTimeout) {
 		err = p.timedOut(err)
 	}
-	p.finish(s, w, ws, t.p, v, err, started)
+	p.finish(s, w, ws, t.p, v, err, &ob)
 }
 
 func (p *Pool[In, Out]) timedOut(err error) error {
 	return fmt.Errorf("pool: task timed out after %v: %w", p.timeout, err)
 }
 
+// observed is what the observer, if any, was told of a started task.
+type observed struct {
+	ctx    context.Context // what TaskStarted returned
+	start  time.Time
+	waited time.Duration
+}
+
 // finish settles a started task's future, counts its outcome and reports
 // it to the observer.
-func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise[Out], v Out, err error, started time.Time) {
+func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise[Out], v Out, err error, ob *observed) {
 	ws.current.Store(nil)
 	ws.running.Add(-1)
 	p.g.Release(s) // a strategy picking after the future settles sees s free
@@ -76,6 +86,12 @@ func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise
 		ws.succeeded.Add(1)
 	}
 	if p.opts.Observer != nil {
-		p.taskFinished(w, time.Since(started), outcome)
+		// The future's error, not err: a cancelled or timed-out task's
+		// future settled before its function returned.
+		_, ferr, _ := pr.Future().TryResult()
+		p.taskFinished(ob.ctx, TaskEnd{
+			Pool: p.opts.Name, Worker: w, Waited: ob.waited, Ran: time.Since(ob.start),
+			Outcome: outcome, Err: ferr,
+		})
 	}
 }

@@ -494,8 +494,10 @@ type gateObserver struct {
 	gate chan struct{}
 }
 
-func (*gateObserver) TaskStarted(string, int, time.Duration) {}
-func (o *gateObserver) TaskFinished(string, int, time.Duration, pool.Outcome) {
+func (*gateObserver) TaskStarted(ctx context.Context, _ pool.TaskStart) context.Context {
+	return ctx
+}
+func (o *gateObserver) TaskFinished(context.Context, pool.TaskEnd) {
 	o.once.Do(func() { <-o.gate })
 }
 

@@ -13,6 +13,7 @@ import (
 // BenchmarkObserve measures what a pool pays per task for the collector as
 // its observer: one TaskStarted and one TaskFinished.
 func BenchmarkObserve(b *testing.B) {
+	ctx := b.Context()
 	c, err := poolprom.New()
 	if err != nil {
 		b.Fatal(err)
@@ -23,16 +24,16 @@ func BenchmarkObserve(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			c.TaskStarted("bench", 0, 50*time.Microsecond)
-			c.TaskFinished("bench", 0, 3*time.Millisecond, pool.Succeeded)
+			c.TaskStarted(ctx, pool.TaskStart{Pool: "bench", Waited: 50 * time.Microsecond})
+			c.TaskFinished(ctx, pool.TaskEnd{Pool: "bench", Ran: 3 * time.Millisecond, Outcome: pool.Succeeded})
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				c.TaskStarted("bench", 0, 50*time.Microsecond)
-				c.TaskFinished("bench", 0, 3*time.Millisecond, pool.Succeeded)
+				c.TaskStarted(ctx, pool.TaskStart{Pool: "bench", Waited: 50 * time.Microsecond})
+				c.TaskFinished(ctx, pool.TaskEnd{Pool: "bench", Ran: 3 * time.Millisecond, Outcome: pool.Succeeded})
 			}
 		})
 	})

@@ -55,6 +55,7 @@ func TestAddUnnamedPool(t *testing.T) {
 // Remove takes away a pool's series, histograms included, and the name can
 // be added again, starting from zero.
 func TestRemove(t *testing.T) {
+	ctx := t.Context()
 	c, err := poolprom.New()
 	require.NoError(t, err)
 	require.False(t, c.Remove("a"))
@@ -62,8 +63,8 @@ func TestRemove(t *testing.T) {
 	require.NoError(t, c.Add(fakeSource{name: "a"}))
 	require.NoError(t, c.Add(fakeSource{name: "b"}))
 	for _, name := range []string{"a", "b"} {
-		c.TaskStarted(name, 0, time.Millisecond)
-		c.TaskFinished(name, 0, time.Millisecond, pool.Succeeded)
+		c.TaskStarted(ctx, pool.TaskStart{Pool: name, Waited: time.Millisecond})
+		c.TaskFinished(ctx, pool.TaskEnd{Pool: name, Ran: time.Millisecond, Outcome: pool.Succeeded})
 	}
 	require.Equal(t, 2, testutil.CollectAndCount(c, "sluice_pool_task_wait_seconds"))
 	// Add starts a run histogram for every outcome, each at 0.
@@ -77,12 +78,12 @@ func TestRemove(t *testing.T) {
 	require.Equal(t, 1, testutil.CollectAndCount(c, "sluice_pool_tasks_submitted_total"))
 
 	// Reports for a removed pool are ignored.
-	c.TaskStarted("a", 0, time.Millisecond)
-	c.TaskFinished("a", 0, time.Millisecond, pool.Failed)
+	c.TaskStarted(ctx, pool.TaskStart{Pool: "a", Waited: time.Millisecond})
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Ran: time.Millisecond, Outcome: pool.Failed})
 	require.Equal(t, 1, testutil.CollectAndCount(c, "sluice_pool_task_wait_seconds"))
 
 	require.NoError(t, c.Add(fakeSource{name: "a"}))
-	c.TaskFinished("a", 0, time.Millisecond, pool.Failed)
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Ran: time.Millisecond, Outcome: pool.Failed})
 	f := gather(t, c)
 	require.Equal(t, uint64(0), f.count(t, "sluice_pool_task_wait_seconds", "pool", "a"))
 	require.Equal(t, uint64(1), f.count(t, "sluice_pool_task_wait_seconds", "pool", "b"))

@@ -13,18 +13,19 @@ import (
 
 // The observer records waits and run times in seconds, by pool and outcome.
 func TestObserver(t *testing.T) {
+	ctx := t.Context()
 	c, err := poolprom.New()
 	require.NoError(t, err)
 	require.NoError(t, c.Add(fakeSource{name: "a"}))
 
-	c.TaskStarted("a", 0, 3*time.Millisecond)
-	c.TaskStarted("a", 1, time.Millisecond)
-	c.TaskFinished("a", 0, 2*time.Millisecond, pool.Succeeded)
-	c.TaskFinished("a", 1, 4*time.Millisecond, pool.Cancelled)
-	c.TaskStarted("unknown", 0, time.Second) // not added: ignored
-	c.TaskFinished("unknown", 0, time.Second, pool.Failed)
+	c.TaskStarted(ctx, pool.TaskStart{Pool: "a", Waited: 3 * time.Millisecond})
+	c.TaskStarted(ctx, pool.TaskStart{Pool: "a", Worker: 1, Waited: time.Millisecond})
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Ran: 2 * time.Millisecond, Outcome: pool.Succeeded})
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Worker: 1, Ran: 4 * time.Millisecond, Outcome: pool.Cancelled})
+	c.TaskStarted(ctx, pool.TaskStart{Pool: "unknown", Waited: time.Second}) // not added: ignored
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "unknown", Ran: time.Second, Outcome: pool.Failed})
 	// An outcome this package does not know is still recorded.
-	c.TaskFinished("a", 0, time.Millisecond, pool.Outcome(7))
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Ran: time.Millisecond, Outcome: pool.Outcome(7)})
 
 	f := gather(t, c)
 	h := f.find("sluice_pool_task_wait_seconds", "pool", "a")[0].GetHistogram()
@@ -40,6 +41,7 @@ func TestObserver(t *testing.T) {
 
 // Observing, adding, removing and collecting may all happen at once.
 func TestObserverConcurrent(t *testing.T) {
+	ctx := t.Context()
 	c, err := poolprom.New()
 	require.NoError(t, err)
 	require.NoError(t, c.Add(fakeSource{name: "steady"}))
@@ -47,9 +49,9 @@ func TestObserverConcurrent(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for range 1000 {
-				c.TaskStarted("steady", w, time.Microsecond)
-				c.TaskFinished("steady", w, time.Microsecond, pool.Succeeded)
-				c.TaskStarted("flicker", w, time.Microsecond)
+				c.TaskStarted(ctx, pool.TaskStart{Pool: "steady", Worker: w, Waited: time.Microsecond})
+				c.TaskFinished(ctx, pool.TaskEnd{Pool: "steady", Worker: w, Ran: time.Microsecond, Outcome: pool.Succeeded})
+				c.TaskStarted(ctx, pool.TaskStart{Pool: "flicker", Worker: w, Waited: time.Microsecond})
 			}
 		})
 	}

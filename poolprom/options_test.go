@@ -52,11 +52,12 @@ func TestWithNamespace(t *testing.T) {
 }
 
 func TestWithBuckets(t *testing.T) {
+	ctx := t.Context()
 	c, err := poolprom.New(poolprom.WithWaitBuckets(0.001, 0.01), poolprom.WithRunBuckets(1))
 	require.NoError(t, err)
 	require.NoError(t, c.Add(fakeSource{name: "a"}))
-	c.TaskStarted("a", 0, 5*time.Millisecond)
-	c.TaskFinished("a", 0, 2*time.Second, pool.Failed)
+	c.TaskStarted(ctx, pool.TaskStart{Pool: "a", Waited: 5 * time.Millisecond})
+	c.TaskFinished(ctx, pool.TaskEnd{Pool: "a", Ran: 2 * time.Second, Outcome: pool.Failed})
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(`
 		# HELP sluice_pool_task_wait_seconds Time tasks waited between Submit and the start of their run.
 		# TYPE sluice_pool_task_wait_seconds histogram
