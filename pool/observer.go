@@ -106,9 +106,11 @@ type Observer interface {
 	// taken as ctx. The returned context must be done when ctx is, or the
 	// task would not see its cancellation.
 	TaskStarted(ctx context.Context, t TaskStart) context.Context
-	// TaskFinished is called when a started task ends. ctx is the context
-	// TaskStarted returned; it is done by then (the task is over), so use
-	// it for its values, not to wait on.
+	// TaskFinished is called when a started task ends, just after its
+	// future settles: a caller waiting on the future may go on before
+	// TaskFinished returns, while Stop and Cancel wait for it. ctx is the
+	// context TaskStarted returned; it is done by then (the task is
+	// over), so use it for its values, not to wait on.
 	TaskFinished(ctx context.Context, t TaskEnd)
 }
 

@@ -34,7 +34,9 @@
 // spans the task starts from its context are the task span's children.
 // TaskFinished ends the span: its duration is the task's run time, from its
 // start to the return of its function (a task that timed out runs on to
-// that return, and so does its span). The span's attributes:
+// that return, and so does its span). It ends just after the task's future
+// settles, so code waiting on the future may go on before the span has
+// ended; Stop and Cancel wait for it. The span's attributes:
 //
 //	attribute             type     set at  value
 //	sluice.pool.name      string   start   the pool's name

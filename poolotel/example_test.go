@@ -48,11 +48,13 @@ func Example() {
 	ctx, request := tracer.Start(ctx, "request")
 	_, _ = p.Call(ctx, 21)
 	_, _ = p.Call(ctx, -1)
-	request.End()
+	// A task's span ends just after its future settles; Stop waits for
+	// that.
 	if err := p.Stop(ctx); err != nil {
 		fmt.Println(err)
 		return
 	}
+	request.End()
 
 	names := map[trace.SpanID]string{}
 	for _, s := range spans.GetSpans() {
