@@ -84,11 +84,12 @@ type TaskEnd struct {
 // A pool without an observer reads no clock and pays nothing for this
 // hook. With one it reads the clock three times per task and makes the two
 // calls: an observer that does nothing adds about 95 ns to submitting and
-// awaiting a noop task (about 370 ns without), and one whose TaskStarted
-// derives a context with context.WithValue, as a tracer does, about 120
-// ns and one allocation of 48 bytes (BenchmarkObserver, paired medians of
-// ten rounds of go test -run='^$' -bench=Observer ./pool on the project's
-// loaded 2-core machine). Whatever the observer itself does comes on top.
+// awaiting a noop task (which takes 370 to 440 ns without one), and one
+// whose TaskStarted derives a context with context.WithValue, as a tracer
+// does, 120 to 150 ns and one allocation of 48 bytes (BenchmarkObserver:
+// paired medians of go test -run='^$' -bench=Observer ./pool, in two
+// sessions of 10 and 15 interleaved rounds on the project's loaded 2-core
+// machine). Whatever the observer itself does comes on top.
 //
 // A panic in an Observer method never reaches the worker: it is recovered,
 // the task it reported on goes on and settles as usual (with the context
