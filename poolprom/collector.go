@@ -103,7 +103,18 @@ func (c *Collector) Add(src Source) error {
 	if isNilPointer(src) {
 		return fmt.Errorf("poolprom: Add(%T(nil)): want a Source", src)
 	}
-	name := src.Name()
+	return c.add(src.Name(), src)
+}
+
+// Track makes c record the latency histograms of the tasks reported to it
+// under name, as [Collector.Add] does for a pool, for something that has
+// no Stats to export: a flow's pool stage, named with pool.WithName and
+// given c with pool.WithObserver. Its errors are those of Add; a name is
+// either added or tracked, and [Collector.Remove] undoes either.
+func (c *Collector) Track(name string) error { return c.add(name, nil) }
+
+// add exports name's histograms and, unless src is nil, its Stats.
+func (c *Collector) add(name string, src Source) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("%w: use pool.WithName", ErrNoName)
@@ -161,7 +172,9 @@ func (c *Collector) snapshot() []named {
 	defer c.mu.Unlock()
 	srcs := make([]named, 0, len(c.sources))
 	for name, src := range c.sources {
-		srcs = append(srcs, named{name, src})
+		if src != nil { // tracked: histograms only
+			srcs = append(srcs, named{name, src})
+		}
 	}
 	return srcs
 }

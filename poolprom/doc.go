@@ -18,7 +18,9 @@
 // serves any number of pools; a pool's series exist from its Add to its
 // [Collector.Remove]. Latencies are recorded only while a pool is added, so
 // Add a pool before submitting to it; reports from pools that are not added
-// are ignored.
+// are ignored. A flow's pool stage has no Stats: name it with pool.WithName,
+// give it the Collector with pool.WithObserver, and [Collector.Track] its
+// name, and its items' latencies are recorded as a pool's tasks are.
 //
 // The histograms count started tasks only: a task cancelled while it still
 // waited never starts, so it appears in tasks_completed_total with outcome
