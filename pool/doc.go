@@ -7,7 +7,7 @@
 // their own. A stateful pool ([NewStateful]) gives every worker its own
 // state W, made by a constructor that gets the worker's index: calls on one
 // worker never overlap, so W needs no lock. Either way a pool has
-// [WithMaxWorkers] workers, each a goroutine of a stage.Group, and the same
+// [WithMaxWorkers] workers, each a goroutine of its own, and the same
 // [Option] set; flows take the same options for their pool stages.
 //
 //	p, err := pool.NewStateful(ctx, newCPUWorker, (*CPUWorker).Compute, pool.WithMaxWorkers(4))
