@@ -73,10 +73,19 @@
 // Each task runs with a context that carries the Submit context's values and
 // is done when that context is done, when the task's future is cancelled,
 // on a cancelled stop, or when its attempt times out ([WithTimeout]). Failed
-// attempts are retried on the same worker as [WithRetry] says (linear,
-// exponential or fibonacci backoff with a cap and full jitter, a predicate
-// over the error), and [WithValidator] can reject a result and so demand a
-// retry.
+// attempts are retried on the same worker as [WithRetry] and a [Retry]
+// say (a [Backoff]: [Constant], [Linear], [Exponential], [Fibonacci] with a
+// cap, or your own; full jitter; a predicate over the error):
+//
+//	p, err := pool.New(fetch, pool.WithRetry(pool.Retry{
+//		Attempts: 3,
+//		Backoff:  pool.Exponential(10*time.Millisecond, time.Second),
+//		Jitter:   true,
+//		If:       isTransient,
+//	}))
+//
+// [Validate] wraps a function so that a check can reject its result and
+// so demand a retry; an attempt that times out fails with [ErrTimeout].
 //
 // # Stopping
 //
