@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluice-go/sluice/flow"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // A streamSubject runs a stream of the items 0..n-1 through 8 workers that
@@ -29,7 +29,7 @@ type streamSubject struct {
 // function, results in any order: a producer goroutine generates the items
 // (sluice: flow.From reads them from a slice), the benchmark goroutine
 // consumes the results. sluice is the flow package; sluice-stage is
-// stage.Map, the layer under it. One op is one item.
+// stages.Map, the layer under it. One op is one item.
 func BenchmarkStream(b *testing.B) {
 	benchStream(b, []streamSubject{
 		{"sluice", sluiceFlow(false)},
@@ -87,13 +87,13 @@ func sluiceFlow(ordered bool) func(b *testing.B, n int) int {
 	}
 }
 
-// sluice-stage: stage.Map, the machinery under flow's pool stage, over a
+// sluice-stage: stages.Map, the machinery under flow's pool stage, over a
 // stream of chunks of 64 items fed by a generator goroutine: what flow
 // costs beyond it is the difference between this subject and sluice.
 func sluiceStage(ordered bool) func(b *testing.B, n int) int {
 	return func(b *testing.B, n int) int {
 		ctx := context.Background()
-		src := stage.NewChunks[int](workers, stage.DefaultChunk)
+		src := stages.NewChunks[int](workers, stages.DefaultChunk)
 		go func() {
 			defer src.Close()
 			c := src.Get()
@@ -110,7 +110,7 @@ func sluiceStage(ordered bool) func(b *testing.B, n int) int {
 			r, _ := noop(ctx, v)
 			return append(out, r)
 		}
-		out := stage.Map(ctx, src, fn, stage.Config[int]{Workers: workers, Queue: 2, Ordered: ordered})
+		out := stages.Map(ctx, src, fn, stages.Config[int]{Workers: workers, Queue: 2, Ordered: ordered})
 		sum, next := 0, 0
 		for c := range out.C() {
 			for _, v := range c {
@@ -253,7 +253,7 @@ func sumChan(c <-chan int) int {
 // rotation, which also keeps them in order. Chunks are not recycled.
 func chanChunkedStream(ordered bool) func(b *testing.B, n int) int {
 	return func(b *testing.B, n int) int {
-		const size = stage.DefaultChunk
+		const size = stages.DefaultChunk
 		ins := make([]chan []int, workers)
 		outs := make([]chan []int, workers)
 		for w := range ins {

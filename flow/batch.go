@@ -3,7 +3,7 @@ package flow
 import (
 	"time"
 
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // maxBatch is the largest batch size: a batch being filled holds its items
@@ -17,7 +17,7 @@ const maxBatch = 1 << 20
 // the flow. Each batch is a new slice the receiver may keep; it grows as
 // items come, so a large size costs memory only as items fill it (one
 // allocation per batch in a steady stream, a few more while batches
-// grow). The stage (stage.Batch) holds one chunk of f, the batch being
+// grow). The stage (stages.Batch) holds one chunk of f, the batch being
 // filled and two chunks of max(1, 64/size) batches. size < 1, size >
 // 1<<20 (1,048,576) or wait < 0 make the sink return an error.
 //
@@ -37,19 +37,19 @@ func Batch[T any](f Flow[T], size int, wait time.Duration) Flow[[]T] {
 	out := max(1, in/size)
 	// Its capacity counts batches as items, as every stage counts its own.
 	hold := in + 1 + 2*out
-	return then(f, "Batch", out, hold, -1, func(r *run, s *stage.Chunks[T]) *stage.Chunks[[]T] {
-		return watch(r, stage.Batch(r.ctx, s, size, wait))
+	return then(f, "Batch", out, hold, -1, func(r *run, s *stages.Chunks[T]) *stages.Chunks[[]T] {
+		return watch(r, stages.Batch(r.ctx, s, size, wait))
 	})
 }
 
 // Unbatch returns a flow of the items of the batches of f, in order, in
-// chunks of 64. The stage (stage.Unbatch) holds one chunk of batches and
+// chunks of 64. The stage (stages.Unbatch) holds one chunk of batches and
 // two chunks of items.
 //
 // Unbatch changes the item type, so it is a function, not a method.
 func Unbatch[T any](f Flow[[]T]) Flow[T] {
-	size := stage.DefaultChunk
-	return then(f, "Unbatch", size, f.chunk()+2*size, -1, func(r *run, s *stage.Chunks[[]T]) *stage.Chunks[T] {
-		return watch(r, stage.Unbatch(r.ctx, s, size))
+	size := stages.DefaultChunk
+	return then(f, "Unbatch", size, f.chunk()+2*size, -1, func(r *run, s *stages.Chunks[[]T]) *stages.Chunks[T] {
+		return watch(r, stages.Unbatch(r.ctx, s, size))
 	})
 }

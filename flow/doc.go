@@ -20,8 +20,9 @@
 //   - [Flow.Pool] and [Pool]: user code in parallel on a pool of workers,
 //     configured with the options package pool takes (workers, balance
 //     strategy, items queued per worker, on-demand workers, per-attempt
-//     timeout, retries, validation, limits), run through the same
-//     machinery as pools (stage.Map, stage.Run). [PoolStateful] gives
+//     timeout, retries, limits), run through the same machinery as
+//     pools; wrap the function with pool.Validate to check its results.
+//     [PoolStateful] gives
 //     each worker a state of its own, made by a constructor that gets
 //     the worker's index. [Flow.Keyed] keys the items for a
 //     balance.KeyAffinity strategy.
@@ -123,9 +124,8 @@
 // where W is the number of workers and Q = ceil(MaxQueued/S), at least
 // 1: the stage admits W*(Q+1) chunks at once, queued or running (an
 // ordered stage 16 times as many, its reorder window, where results that
-// finished early wait for their turn: stage.ReorderFactor), the output
-// holds W chunks, and 3 chunks are in hand between goroutines (2 +
-// stage.Config.Capacity in all). With the defaults (16 queued: Q = 1) an
+// finished early wait for their turn), the output holds W chunks, and 3
+// chunks are in hand between goroutines. With the defaults (16 queued: Q = 1) an
 // unordered pool stage of 8 workers holds at most 27 chunks, 1,728 items,
 // and an ordered one 267 chunks, 17,088 items.
 //
@@ -140,8 +140,8 @@
 // function, a slice source, medians of five interleaved rounds on the
 // project's 2-core Intel Xeon, go1.26.8): 70 ns per item unordered and 77
 // ns ordered, no allocation per item, against 540-2,280 ns for pond, conc,
-// errgroup and ants; stage.Map alone, the layer under the stage, 31 and 33
-// ns. go test -run=^$ -bench=. ./flow measures the sinks one by one.
+// errgroup and ants; the channel stage alone, the layer under the pool
+// stage, 31 and 33 ns. go test -run=^$ -bench=. ./flow measures the sinks one by one.
 //
 // Map, Filter, Throttle and Buffer cost a goroutine hop per chunk;
 // Throttle also one limiter acquisition per item; Batch one allocation

@@ -3,7 +3,7 @@ package flow
 import (
 	"fmt"
 
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // Flow is a lazy description of a pipeline whose items are of type T: a
@@ -24,7 +24,7 @@ import (
 // 25-40 ns per item through a pool stage of 8 workers; see "Costs" in the
 // package documentation).
 type Flow[T any] struct {
-	build   func(r *run) *stage.Chunks[T]
+	build   func(r *run) *stages.Chunks[T]
 	err     error          // the first construction error, returned by the sink
 	total   int64          // results if every item succeeds; -1 if unknown
 	size    int            // chunk size of the flow's stream; 0 for the zero Flow
@@ -37,13 +37,13 @@ type Flow[T any] struct {
 // then returns the flow of f with one more stage: mk builds it on f's
 // stream at run time. hold is the items the stage may hold beyond its
 // input stream; total is the new total (or -1).
-func then[In, Out any](f Flow[In], name string, size, hold int, total int64, mk func(r *run, in *stage.Chunks[In]) *stage.Chunks[Out]) Flow[Out] {
+func then[In, Out any](f Flow[In], name string, size, hold int, total int64, mk func(r *run, in *stages.Chunks[In]) *stages.Chunks[Out]) Flow[Out] {
 	if f.err != nil {
 		return Flow[Out]{err: f.err, last: name}
 	}
 	up := f.stream
 	return Flow[Out]{
-		build: func(r *run) *stage.Chunks[Out] { return mk(r, up(r)) },
+		build: func(r *run) *stages.Chunks[Out] { return mk(r, up(r)) },
 		total: total,
 		size:  size,
 		hold:  f.hold + hold,
@@ -52,9 +52,9 @@ func then[In, Out any](f Flow[In], name string, size, hold int, total int64, mk 
 }
 
 // stream builds f for r, the zero Flow as an empty stream.
-func (f Flow[T]) stream(r *run) *stage.Chunks[T] {
+func (f Flow[T]) stream(r *run) *stages.Chunks[T] {
 	if f.build == nil {
-		s := stage.NewChunks[T](0, stage.DefaultChunk)
+		s := stages.NewChunks[T](0, stages.DefaultChunk)
 		s.Close()
 		return s
 	}
@@ -64,7 +64,7 @@ func (f Flow[T]) stream(r *run) *stage.Chunks[T] {
 // chunk is the chunk size f's stream uses.
 func (f Flow[T]) chunk() int {
 	if f.size == 0 {
-		return stage.DefaultChunk
+		return stages.DefaultChunk
 	}
 	return f.size
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/flow"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 var errBoom = errors.New("boom")
@@ -113,7 +113,7 @@ func TestCapacity(t *testing.T) {
 	// 2 workers, 16 queued (one chunk each): 2 + 1 + 2*2 + 2, the
 	// window of 2*2 chunks ReorderFactor times larger ordered.
 	p := src.Pool(double, pool.WithMaxWorkers(2))
-	require.Equal(t, 2*s+(2+1+4*stage.ReorderFactor+2)*s+s, p.Capacity())
+	require.Equal(t, 2*s+(2+1+4*stages.ReorderFactor+2)*s+s, p.Capacity())
 	require.Equal(t, 2*s+(2+1+4+2)*s+s, p.Unordered().Capacity())
 	// 130 queued: three chunks per worker.
 	p = src.Pool(double, pool.WithMaxWorkers(1), pool.WithMaxQueued(130)).Unordered()

@@ -17,7 +17,7 @@ import (
 	"github.com/sluice-go/sluice/pool"
 )
 
-// The documented maxima (see pool.Options, Flow.Buffer and Batch),
+// The documented maxima (see pool.Option, Flow.Buffer and Batch),
 // restated so that the fuzz target checks the documentation.
 const (
 	docMaxWorkers = 1 << 16

@@ -8,7 +8,10 @@ import (
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/policy"
+	"github.com/sluice-go/sluice/internal/poolopt"
 	"github.com/sluice-go/sluice/internal/seam"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/pool"
 	"github.com/sluice-go/sluice/stage"
@@ -17,13 +20,14 @@ import (
 // Pool returns a flow of fn applied to each item of f by a pool of
 // workers: the flow's one stage that runs user code in parallel. It takes
 // the options package pool takes, with the same defaults (see
-// pool.Options): the number of workers, the balance strategy, how many
+// pool.Option): the number of workers, the balance strategy, how many
 // items wait per worker, on-demand workers with a linger, a per-attempt
-// timeout, retries with backoff, a result validator, limits, an observer
-// and a name for it. All of it runs through the one implementation the
-// pools use (stage.Map, and the backend seam stage.Backend with its one
-// invocation path); Pool is [PoolOn] with the backend that calls fn on the
-// worker's goroutine.
+// timeout, retries with backoff, limits, an observer and a name for it;
+// to check results, wrap fn with pool.Validate. All of it runs through
+// the one implementation the pools use (the same worker groups and task
+// policy, and the backend seam stage.Backend with its one invocation
+// path); Pool is [PoolOn] with the backend that calls fn on the worker's
+// goroutine.
 //
 // Results come out in input order unless [Flow.Unordered] follows; see
 // "Order" in the package documentation. An item whose fn fails (after its
@@ -121,9 +125,9 @@ const maxWindow = 1 << 18
 type stageSpec[In, Out any] struct {
 	name       string
 	size       int // the chunk size
-	cfg        stage.Config[In]
-	policy     stage.Policy[Out]
-	opts       pool.Options
+	cfg        stages.Config[In]
+	policy     policy.Policy
+	opts       poolopt.Options[pool.Observer]
 	newBackend func() stage.Backend[In, Out]
 }
 
@@ -133,19 +137,16 @@ func poolFlow[In, Out any](f Flow[In], name string, opts []pool.Option, newBacke
 	if f.err != nil {
 		return Flow[Out]{err: f.err, last: name}
 	}
-	o, err := pool.NewOptions(opts...)
+	o, err := poolopt.Resolve(opts)
 	if err != nil {
 		return Flow[Out]{err: fmt.Errorf("flow: %s: %w", name, err), last: name}
 	}
 	if o.MaxPending > 0 {
 		return Flow[Out]{err: fmt.Errorf("flow: %s: pool.WithMaxPending(%d) does not apply to a flow, which its stages bound", name, o.MaxPending), last: name}
 	}
-	policy, err := pool.Policy[Out](o)
-	if err != nil {
-		return Flow[Out]{err: fmt.Errorf("flow: %s: %w", name, err), last: name}
-	}
+	policy := o.Policy()
 	size := f.chunk()
-	cfg := stage.Config[In]{
+	cfg := stages.Config[In]{
 		Workers:  o.MaxWorkers,
 		Queue:    max(1, (o.MaxQueued+size-1)/size),
 		Strategy: o.Strategy,
@@ -163,7 +164,7 @@ func poolFlow[In, Out any](f Flow[In], name string, opts []pool.Option, newBacke
 	mk = func(ordered bool) Flow[Out] {
 		spec := spec
 		spec.cfg.Ordered = ordered
-		g := then(f, name, size, poolChunks(spec.cfg)*size, f.total, func(r *run, in *stage.Chunks[In]) *stage.Chunks[Out] {
+		g := then(f, name, size, poolChunks(spec.cfg)*size, f.total, func(r *run, in *stages.Chunks[In]) *stages.Chunks[Out] {
 			return runPool(r, in, spec)
 		})
 		g.reorder = func() Flow[Out] { return mk(false) }
@@ -173,7 +174,7 @@ func poolFlow[In, Out any](f Flow[In], name string, opts []pool.Option, newBacke
 }
 
 // checkWindow fails if cfg's stage would admit more than maxWindow chunks.
-func checkWindow[In any](name string, cfg stage.Config[In], maxQueued, size int) error {
+func checkWindow[In any](name string, cfg stages.Config[In], maxQueued, size int) error {
 	if w := cfg.Workers * (cfg.Queue + 1); w > maxWindow {
 		return fmt.Errorf("flow: %s: %d workers with MaxQueued %d admit %d chunks at once: at most %d (MaxWorkers*(ceil(MaxQueued/%d)+1))",
 			name, cfg.Workers, maxQueued, w, maxWindow, size)
@@ -182,19 +183,19 @@ func checkWindow[In any](name string, cfg stage.Config[In], maxQueued, size int)
 }
 
 // poolChunks is the capacity in chunks of a pool stage: the splitter's
-// chunk in hand and its output buffer, and stage.Map's capacity.
-func poolChunks[In any](cfg stage.Config[In]) int {
+// chunk in hand and its output buffer, and stages.Map's capacity.
+func poolChunks[In any](cfg stages.Config[In]) int {
 	return 2 + cfg.Capacity(1)
 }
 
 // runPool starts a pool stage on in for r: it makes the stage's backend
 // and the host that runs it, starts persistent workers, and gives the
-// group's worker hooks and the closing of the backend to stage.Map.
-func runPool[In, Out any](r *run, in *stage.Chunks[In], spec stageSpec[In, Out]) *stage.Chunks[Out] {
+// group's worker hooks and the closing of the backend to stages.Map.
+func runPool[In, Out any](r *run, in *stages.Chunks[In], spec stageSpec[In, Out]) *stages.Chunks[Out] {
 	host, err := newHost(r, spec)
 	if err != nil {
 		r.fatal(err)
-		out := stage.NewChunks[Out](0, in.Size())
+		out := stages.NewChunks[Out](0, in.Size())
 		out.Close()
 		return out
 	}
@@ -217,7 +218,7 @@ func runPool[In, Out any](r *run, in *stage.Chunks[In], spec stageSpec[In, Out])
 	if p.obs != nil {
 		cfg.Took = p.took
 	}
-	return watch(r, stage.Map(r.ctx, p.split(in), p.item, cfg))
+	return watch(r, stages.Map(r.ctx, p.split(in), p.item, cfg))
 }
 
 // newHost makes the stage's backend and host for r and starts persistent

@@ -23,7 +23,6 @@ import (
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // drawSource draws one of the four kinds of source over items; produced
@@ -150,7 +149,7 @@ func TestPoolPolicy(t *testing.T) {
 		got, err := flow.From(ints(4)).Pool(flaky,
 			pool.WithMaxWorkers(1),
 			pool.WithTimeout(time.Second),
-			pool.WithRetry(stage.Retry{Attempts: 3}),
+			pool.WithRetry(pool.Retry{Attempts: 3}),
 		).Collect(t.Context())
 		require.NoError(t, err)
 		require.Equal(t, ints(4), got)
@@ -159,14 +158,27 @@ func TestPoolPolicy(t *testing.T) {
 		_, err = flow.From(ints(4)).Pool(flaky, pool.WithTimeout(time.Second)).Collect(t.Context())
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 
-		_, err = flow.From(ints(4)).Pool(double, pool.WithValidator(func(v int) error {
+		_, err = flow.From(ints(4)).Pool(pool.Validate(double, func(v int) error {
 			if v == 4 {
 				return errBoom
 			}
 			return nil
 		})).Collect(t.Context())
-		require.ErrorIs(t, err, stage.ErrInvalid)
+		require.ErrorIs(t, err, pool.ErrInvalid)
 		require.ErrorIs(t, err, errBoom)
+
+		// A rejection is retried like any error: the second call is accepted.
+		tries := 0
+		once := func(_ context.Context, v int) (int, error) { tries++; return v + tries%2, nil }
+		got, err = flow.Pool(flow.From([]int{2}), pool.Validate(once, func(v int) error {
+			if v%2 == 1 {
+				return errBoom
+			}
+			return nil
+		}), pool.WithRetry(pool.Retry{Attempts: 2})).Collect(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, []int{2}, got)
+		require.Equal(t, 2, tries)
 	})
 }
 
@@ -178,9 +190,6 @@ func TestPoolBadOptions(t *testing.T) {
 	})
 	_, err := src.Pool(double, pool.WithMaxWorkers(0)).Collect(t.Context())
 	require.ErrorContains(t, err, "flow: Pool: pool: WithMaxWorkers(0)")
-	_, err = flow.Pool(src, func(context.Context, int) (string, error) { return "", nil },
-		pool.WithValidator(func(int) error { return nil })).Collect(t.Context())
-	require.ErrorContains(t, err, "flow: Pool: pool: WithValidator takes func(int) error, but results are string")
 	_, err = src.Pool(double, nil).Collect(t.Context())
 	require.EqualError(t, err, "flow: Pool: pool: nil Option")
 	require.False(t, started, "a flow with a bad stage must not run")

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sluice-go/sluice/future"
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // errStopped is the cause a sink cancels with when it stops early by
@@ -130,13 +130,13 @@ func (r *run) result(interrupted bool, skip int) error {
 
 // stream returns a new stream that the run waits to see closed before its
 // sink returns: its producer's last act is closing it.
-func stream[T any](r *run, buffer, size int) *stage.Chunks[T] {
-	return watch(r, stage.NewChunks[T](buffer, size))
+func stream[T any](r *run, buffer, size int) *stages.Chunks[T] {
+	return watch(r, stages.NewChunks[T](buffer, size))
 }
 
 // watch makes the run read s until it is closed before the sink returns,
 // for a stream made by a stage package function.
-func watch[T any](r *run, s *stage.Chunks[T]) *stage.Chunks[T] {
+func watch[T any](r *run, s *stages.Chunks[T]) *stages.Chunks[T] {
 	r.drains = append(r.drains, func() {
 		for c := range s.C() {
 			s.Put(c)

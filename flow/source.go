@@ -4,7 +4,7 @@ import (
 	"context"
 	"iter"
 
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // Every source runs on one goroutine of its own and sends its items in
@@ -17,7 +17,7 @@ const sourceChunks = 2
 // a run is going. Its length is the flow's known total (see [Progress]).
 // A nil or empty slice gives an empty flow.
 func From[T any](items []T) Flow[T] {
-	return source("From", int64(len(items)), func(r *run, out *stage.Chunks[T]) {
+	return source("From", int64(len(items)), func(r *run, out *stages.Chunks[T]) {
 		size := out.Size()
 		for i := 0; i < len(items) && !r.stopped.Load(); i += size {
 			if !out.Send(r.ctx.Done(), append(out.Get(), items[i:min(i+size, len(items))]...)) {
@@ -30,10 +30,10 @@ func From[T any](items []T) Flow[T] {
 // source returns a flow whose source is produce, run on a goroutine of its
 // own that closes out when produce returns; total is the number of items
 // if known, else -1.
-func source[T any](name string, total int64, produce func(r *run, out *stage.Chunks[T])) Flow[T] {
-	size := stage.DefaultChunk
+func source[T any](name string, total int64, produce func(r *run, out *stages.Chunks[T])) Flow[T] {
+	size := stages.DefaultChunk
 	return Flow[T]{
-		build: func(r *run) *stage.Chunks[T] {
+		build: func(r *run) *stages.Chunks[T] {
 			out := stream[T](r, 1, size)
 			go func() {
 				defer out.Close()
@@ -57,10 +57,10 @@ func FromChan[T any](ch <-chan T) Flow[T] {
 	if ch == nil {
 		panic("flow: FromChan with nil channel")
 	}
-	return source("FromChan", -1, func(r *run, out *stage.Chunks[T]) { fromChan(r, ch, out) })
+	return source("FromChan", -1, func(r *run, out *stages.Chunks[T]) { fromChan(r, ch, out) })
 }
 
-func fromChan[T any](r *run, ch <-chan T, out *stage.Chunks[T]) {
+func fromChan[T any](r *run, ch <-chan T, out *stages.Chunks[T]) {
 	done := r.ctx.Done()
 	for !r.stopped.Load() {
 		var v T
@@ -122,11 +122,11 @@ func FromFunc[T any](gen func(ctx context.Context, yield func(T) bool) error) Fl
 	if gen == nil {
 		panic("flow: FromFunc with nil function")
 	}
-	return source("FromFunc", -1, func(r *run, out *stage.Chunks[T]) { fromFunc(r, gen, out) })
+	return source("FromFunc", -1, func(r *run, out *stages.Chunks[T]) { fromFunc(r, gen, out) })
 }
 
-func fromFunc[T any](r *run, gen func(ctx context.Context, yield func(T) bool) error, out *stage.Chunks[T]) {
-	w := newWriter(r, out)
+func fromFunc[T any](r *run, gen func(ctx context.Context, yield func(T) bool) error, out *stages.Chunks[T]) {
+	w := stages.NewWriter(out, r.ctx.Done())
 	returned := false
 	defer func() {
 		if !returned {
@@ -134,13 +134,13 @@ func fromFunc[T any](r *run, gen func(ctx context.Context, yield func(T) bool) e
 		}
 	}()
 	err := gen(r.ctx, func(v T) bool {
-		return !r.stopped.Load() && w.addEager(v)
+		return !r.stopped.Load() && w.AddEager(v)
 	})
 	returned = true
 	if err != nil {
 		r.fail(err)
 	}
-	w.flush()
+	w.Flush()
 }
 
 // named returns f with its last stage called name, for messages.

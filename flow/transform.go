@@ -1,18 +1,18 @@
 package flow
 
 import (
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // transform runs each on every item of in, on one goroutine, in order;
 // each adds what the item gives to w. It catches a panic or
 // runtime.Goexit in user code and stops the run with it. The stage holds
 // one chunk of in, one being filled and buffer more in its output.
-func transform[In, Out any](r *run, in *stage.Chunks[In], buffer int, each func(v In, w *writer[Out]) bool) *stage.Chunks[Out] {
+func transform[In, Out any](r *run, in *stages.Chunks[In], buffer int, each func(v In, w *stages.Writer[Out]) bool) *stages.Chunks[Out] {
 	out := stream[Out](r, buffer, in.Size())
 	go func() {
 		defer out.Close()
-		w := newWriter(r, out)
+		w := stages.NewWriter(out, r.ctx.Done())
 		returned := false
 		defer func() {
 			if !returned {
@@ -21,7 +21,7 @@ func transform[In, Out any](r *run, in *stage.Chunks[In], buffer int, each func(
 		}()
 	loop:
 		for !r.stopped.Load() {
-			c, ok := next(in, w)
+			c, ok := stages.Next(in, w)
 			if !ok {
 				break
 			}
@@ -34,7 +34,7 @@ func transform[In, Out any](r *run, in *stage.Chunks[In], buffer int, each func(
 			in.Put(c)
 		}
 		returned = true
-		w.flush()
+		w.Flush()
 	}()
 	return out
 }
@@ -55,8 +55,8 @@ func Map[In, Out any](f Flow[In], fn func(v In) Out) Flow[Out] {
 		panic("flow: Map with nil function")
 	}
 	size := f.chunk()
-	return then(f, "Map", size, transformChunks(1)*size, f.total, func(r *run, in *stage.Chunks[In]) *stage.Chunks[Out] {
-		return transform(r, in, 1, func(v In, w *writer[Out]) bool { return w.add(fn(v)) })
+	return then(f, "Map", size, transformChunks(1)*size, f.total, func(r *run, in *stages.Chunks[In]) *stages.Chunks[Out] {
+		return transform(r, in, 1, func(v In, w *stages.Writer[Out]) bool { return w.Add(fn(v)) })
 	})
 }
 
@@ -76,10 +76,10 @@ func (f Flow[T]) Filter(keep func(v T) bool) Flow[T] {
 		panic("flow: Filter with nil function")
 	}
 	size := f.chunk()
-	return then(f, "Filter", size, transformChunks(1)*size, -1, func(r *run, in *stage.Chunks[T]) *stage.Chunks[T] {
-		return transform(r, in, 1, func(v T, w *writer[T]) bool {
+	return then(f, "Filter", size, transformChunks(1)*size, -1, func(r *run, in *stages.Chunks[T]) *stages.Chunks[T] {
+		return transform(r, in, 1, func(v T, w *stages.Writer[T]) bool {
 			if keep(v) {
-				return w.add(v)
+				return w.Add(v)
 			}
 			return true
 		})
@@ -105,8 +105,8 @@ func (f Flow[T]) Buffer(n int) Flow[T] {
 	}
 	size := f.chunk()
 	buffer := (n + size - 1) / size
-	return then(f, "Buffer", size, transformChunks(buffer)*size, f.total, func(r *run, in *stage.Chunks[T]) *stage.Chunks[T] {
-		return transform(r, in, buffer, func(v T, w *writer[T]) bool { return w.add(v) })
+	return then(f, "Buffer", size, transformChunks(buffer)*size, f.total, func(r *run, in *stages.Chunks[T]) *stages.Chunks[T] {
+		return transform(r, in, buffer, func(v T, w *stages.Writer[T]) bool { return w.Add(v) })
 	}).keep(f)
 }
 

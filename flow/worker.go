@@ -7,8 +7,8 @@ import (
 
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/internal/seam"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 const (
@@ -46,7 +46,7 @@ type slot struct {
 	_        [16]byte
 }
 
-// item is the function stage.Map calls for every item on worker w.
+// item is the function stages.Map calls for every item on worker w.
 func (p *poolStage[In, Out]) item(ctx context.Context, w int, v In, out []Out) []Out {
 	if p.r.stopped.Load() {
 		return out
@@ -160,14 +160,14 @@ func (p *poolStage[In, Out]) piece(size int) int {
 // split copies the chunks of in into pieces of piece() items on a new
 // stream, so slow items spread over all the workers while cheap ones
 // travel in full chunks.
-func (p *poolStage[In, Out]) split(in *stage.Chunks[In]) *stage.Chunks[In] {
+func (p *poolStage[In, Out]) split(in *stages.Chunks[In]) *stages.Chunks[In] {
 	r := p.r
 	mid := stream[In](r, 1, in.Size())
 	go func() {
 		defer mid.Close()
 		done := r.ctx.Done()
 		for !r.stopped.Load() {
-			c, ok := recv(done, in)
+			c, ok := stages.Recv(done, in)
 			if !ok {
 				return
 			}

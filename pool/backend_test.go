@@ -118,7 +118,7 @@ func seamCases() []seamCase {
 			return []pool.Option{pool.WithLimit(l)}
 		}, false},
 		seamCase{"retries", func() []pool.Option {
-			return []pool.Option{pool.WithRetry(stage.Retry{Attempts: 3, Backoff: stage.Backoff{Kind: stage.Constant, Base: time.Millisecond}})}
+			return []pool.Option{pool.WithRetry(pool.Retry{Attempts: 3, Backoff: pool.Constant(time.Millisecond)})}
 		}, false},
 		seamCase{"timeout-5ms", func() []pool.Option { return []pool.Option{pool.WithTimeout(5 * time.Millisecond)} }, false},
 		seamCase{"pending-3-block", func() []pool.Option { return []pool.Option{pool.WithMaxPending(3, pool.Block)} }, false},

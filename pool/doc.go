@@ -7,7 +7,7 @@
 // their own. A stateful pool ([NewStateful]) gives every worker its own
 // state W, made by a constructor that gets the worker's index: calls on one
 // worker never overlap, so W needs no lock. Either way a pool has
-// [WithMaxWorkers] workers, each a goroutine of a stage.Group, and the same
+// [WithMaxWorkers] workers, each a goroutine of its own, and the same
 // [Option] set; flows take the same options for their pool stages.
 //
 //	p, err := pool.NewStateful(ctx, newCPUWorker, (*CPUWorker).Compute, pool.WithMaxWorkers(4))
@@ -73,10 +73,19 @@
 // Each task runs with a context that carries the Submit context's values and
 // is done when that context is done, when the task's future is cancelled,
 // on a cancelled stop, or when its attempt times out ([WithTimeout]). Failed
-// attempts are retried on the same worker as [WithRetry] says (linear,
-// exponential or fibonacci backoff with a cap and full jitter, a predicate
-// over the error), and [WithValidator] can reject a result and so demand a
-// retry.
+// attempts are retried on the same worker as [WithRetry] and a [Retry]
+// say (a [Backoff]: [Constant], [Linear], [Exponential], [Fibonacci] with a
+// cap, or your own; full jitter; a predicate over the error):
+//
+//	p, err := pool.New(fetch, pool.WithRetry(pool.Retry{
+//		Attempts: 3,
+//		Backoff:  pool.Exponential(10*time.Millisecond, time.Second),
+//		Jitter:   true,
+//		If:       isTransient,
+//	}))
+//
+// [Validate] wraps a function so that a check can reject its result and
+// so demand a retry; an attempt that times out fails with [ErrTimeout].
 //
 // # Stopping
 //

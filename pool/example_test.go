@@ -10,7 +10,6 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // CPUWorker is one worker's state: each pool worker has one.
@@ -182,9 +181,10 @@ func ExampleWithRetry() {
 		}
 		return "ok", nil
 	}
-	p, err := pool.New(flaky, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+	p, err := pool.New(flaky, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{
 		Attempts: 5,
-		Backoff:  stage.Backoff{Kind: stage.Exponential, Base: time.Millisecond},
+		Backoff:  pool.Exponential(time.Millisecond, time.Second),
+		Jitter:   true, // each wait drawn from [0, d)
 	}))
 	if err != nil {
 		fmt.Println(err)

@@ -117,9 +117,9 @@ type Observer interface {
 
 // WithObserver makes the pool report every task to obs.
 func WithObserver(obs Observer) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if obs == nil {
-			o.fail("WithObserver(nil): want an observer")
+			o.Fail("WithObserver(nil): want an observer")
 		}
 		o.Observer = obs
 	}

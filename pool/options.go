@@ -1,40 +1,31 @@
 package pool
 
 import (
-	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/internal/poolopt"
 	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/limiter"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // Option configures a pool (and a flow's pool stage, which takes the same
 // options). Options are applied in order; a later one overrides an earlier.
-type Option func(*Options)
-
-// Options is the resolved configuration of a pool. [NewOptions] fills it
-// from options and defaults and checks it; flows use it to build their pool
-// stages, so a pool and a stage given the same options behave alike.
 //
 // The defaults and the largest sizes, in one place:
 //
-//	Option         Default                                  At most
-//	MaxWorkers     runtime.GOMAXPROCS(0)                    1<<16 (65,536)
-//	Strategy       balance.RoundRobin(); Random() on demand
-//	MaxQueued      16 tasks handed to each worker at once   1<<20
-//	Stealing       true: idle workers take queued tasks (WithStealing)
-//	OnDemand       false (persistent workers); linger 0 when enabled without one
-//	Timeout        none
-//	Retry          one attempt, no retries
-//	Validator      none
-//	MaxPending     0: no cap on unfinished tasks            1<<30
-//	PendingPolicy  Block
-//	Limit          none
-//	Observer       none
-//	Name           ""
+//	Option           Default                                  At most
+//	WithMaxWorkers   runtime.GOMAXPROCS(0)                    1<<16 (65,536)
+//	WithStrategy     balance.RoundRobin(); Random() on demand
+//	WithMaxQueued    16 tasks handed to each worker at once   1<<20
+//	WithStealing     true: idle workers take queued tasks
+//	WithOnDemand     off (persistent workers)
+//	WithTimeout      none
+//	WithRetry        one attempt, no retries
+//	WithMaxPending   no cap on unfinished tasks               1<<30
+//	WithLimit        none
+//	WithObserver     none
+//	WithName         ""
 //
 // The maxima are checked before anything is allocated, so a hostile or
 // mistaken size (an unchecked count, an overflow) gets an error naming the
@@ -52,36 +43,24 @@ type Option func(*Options)
 //     holds its future and its input, so 1<<30 of them (100 GiB and more)
 //     is beyond what a pool can hold: a larger cap would cap nothing.
 //
-// Durations (Timeout, the linger, backoffs) and retry attempts allocate
-// nothing in proportion to their size and have no maximum.
-type Options struct {
-	MaxWorkers    int
-	Strategy      balance.Strategy
-	MaxQueued     int
-	Stealing      bool
-	OnDemand      bool
-	Linger        time.Duration
-	Timeout       time.Duration
-	Retry         stage.Retry
-	Validator     any // func(Out) error for the pool's Out; checked by New
-	MaxPending    int
-	PendingPolicy PendingPolicy
-	Limit         limiter.Acquirer
-	Observer      Observer
-	Name          string
+// Durations (the timeout, the linger, backoffs) and retry attempts
+// allocate nothing in proportion to their size and have no maximum.
+//
+// To check results, wrap the function with [Validate].
+type Option func(*poolopt.Options[Observer])
 
-	errs []error
-}
+// config is what an Option fills.
+type config = poolopt.Options[Observer]
 
 // PendingPolicy is what Submit does when a pool made [WithMaxPending] is
 // full.
 type PendingPolicy int
 
-// The largest sizes the options take; see [Options].
+// The largest sizes the options take; see [Option].
 const (
-	maxWorkers = 1 << 16
-	maxQueued  = 1 << 20
-	maxPending = 1 << 30
+	maxWorkers = poolopt.MaxWorkers
+	maxQueued  = poolopt.MaxQueued
+	maxPending = poolopt.MaxPending
 )
 
 const (
@@ -91,48 +70,14 @@ const (
 	Fail
 )
 
-// NewOptions applies opts over the defaults and reports the first bad value,
-// naming the option.
-func NewOptions(opts ...Option) (Options, error) {
-	o := Options{
-		MaxWorkers: runtime.GOMAXPROCS(0),
-		MaxQueued:  16,
-		Stealing:   true,
-	}
-	for _, opt := range opts {
-		if opt == nil {
-			return o, fmt.Errorf("pool: nil Option")
-		}
-		opt(&o)
-	}
-	if len(o.errs) > 0 {
-		return o, o.errs[0]
-	}
-	if o.Observer != nil && typednil.Is(o.Observer) { // WithObserver catches a plain nil
-		return o, fmt.Errorf("pool: WithObserver(%s): want an observer", typednil.Name(o.Observer))
-	}
-	if o.Strategy == nil {
-		if o.OnDemand {
-			o.Strategy = balance.Random()
-		} else {
-			o.Strategy = balance.RoundRobin()
-		}
-	}
-	return o, nil
-}
-
-func (o *Options) fail(format string, args ...any) {
-	o.errs = append(o.errs, fmt.Errorf("pool: "+format, args...))
-}
-
 // WithMaxWorkers sets the number of workers: at least 1, at most 1<<16
-// (65,536; see [Options]).
+// (65,536; see [Option]).
 func WithMaxWorkers(n int) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if n < 1 {
-			o.fail("WithMaxWorkers(%d): want at least 1 worker", n)
+			o.Fail("WithMaxWorkers(%d): want at least 1 worker", n)
 		} else if n > maxWorkers {
-			o.fail("WithMaxWorkers(%d): at most %d workers", n, maxWorkers)
+			o.Fail("WithMaxWorkers(%d): at most %d workers", n, maxWorkers)
 		}
 		o.MaxWorkers = n
 	}
@@ -141,9 +86,9 @@ func WithMaxWorkers(n int) Option {
 // WithStrategy sets how tasks are spread over workers (see package
 // balance). A nil s, or a typed nil such as (*T)(nil), is an error.
 func WithStrategy(s balance.Strategy) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if typednil.Is(s) {
-			o.fail("WithStrategy(%s): want a strategy", typednil.Name(s))
+			o.Fail("WithStrategy(%s): want a strategy", typednil.Name(s))
 		}
 		o.Strategy = s
 	}
@@ -157,11 +102,11 @@ func WithStrategy(s balance.Strategy) Option {
 // take it (see [WithStealing]). For a flow's pool stage n also sets how
 // many items the stage holds per worker (see flow.Pool). At most 1<<20.
 func WithMaxQueued(n int) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if n < 1 {
-			o.fail("WithMaxQueued(%d): want at least 1", n)
+			o.Fail("WithMaxQueued(%d): want at least 1", n)
 		} else if n > maxQueued {
-			o.fail("WithMaxQueued(%d): at most %d tasks", n, maxQueued)
+			o.Fail("WithMaxQueued(%d): at most %d tasks", n, maxQueued)
 		}
 		o.MaxQueued = n
 	}
@@ -180,16 +125,16 @@ func WithMaxQueued(n int) Option {
 // any worker's W may run any task. A task that needs one worker's W (a
 // cache warmed for a key) should say so with a key.
 func WithStealing(on bool) Option {
-	return func(o *Options) { o.Stealing = on }
+	return func(o *config) { o.Stealing = on }
 }
 
 // WithOnDemand makes workers start when a task arrives for them and exit
 // after linger with nothing to do, so bursts reuse warm workers and idle
 // pools hold no goroutines. It also makes random the default strategy.
 func WithOnDemand(linger time.Duration) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if linger < 0 {
-			o.fail("WithOnDemand(%v): linger is negative", linger)
+			o.Fail("WithOnDemand(%v): linger is negative", linger)
 		}
 		o.OnDemand, o.Linger = true, linger
 	}
@@ -198,51 +143,42 @@ func WithOnDemand(linger time.Duration) Option {
 // WithTimeout bounds each attempt of a task: its context is done after d
 // with context.DeadlineExceeded. 0 means no timeout.
 func WithTimeout(d time.Duration) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if d < 0 {
-			o.fail("WithTimeout(%v): timeout is negative", d)
+			o.Fail("WithTimeout(%v): timeout is negative", d)
 		}
 		o.Timeout = d
 	}
 }
 
 // WithRetry retries failed tasks as r says, on the same worker: r.Attempts
-// tries in all, waiting r.Backoff between them, for the errors r.If accepts.
-func WithRetry(r stage.Retry) Option {
-	return func(o *Options) {
-		if err := r.Validate(); err != nil {
-			o.fail("WithRetry: %v", err)
+// tries in all, waiting r.Backoff between them, for the errors r.If
+// accepts. A bad r is an error naming WithRetry and the field. See
+// [Retry].
+func WithRetry(r Retry) Option {
+	return func(o *config) {
+		pr, err := r.policy()
+		if err != nil {
+			o.Fail("WithRetry: %v", err)
 		}
-		o.Retry = r
-	}
-}
-
-// WithValidator checks each successful result; an error fails the attempt
-// (wrapped with stage.ErrInvalid) and so retries it if retries are left.
-// Out must be the pool's result type, which New checks.
-func WithValidator[Out any](fn func(Out) error) Option {
-	return func(o *Options) {
-		if fn == nil {
-			o.fail("WithValidator(nil): want a function")
-		}
-		o.Validator = fn
+		o.Retry = pr
 	}
 }
 
 // WithMaxPending caps the tasks submitted and not yet finished at n; when
 // full, Submit blocks (honouring its context) or fails with [ErrFull], as
-// policy says. n is at least 1 and at most 1<<30 (see [Options]).
+// policy says. n is at least 1 and at most 1<<30 (see [Option]).
 func WithMaxPending(n int, policy PendingPolicy) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if n < 1 {
-			o.fail("WithMaxPending(%d): want at least 1", n)
+			o.Fail("WithMaxPending(%d): want at least 1", n)
 		} else if n > maxPending {
-			o.fail("WithMaxPending(%d): at most %d tasks", n, maxPending)
+			o.Fail("WithMaxPending(%d): at most %d tasks", n, maxPending)
 		}
 		if policy != Block && policy != Fail {
-			o.fail("WithMaxPending: unknown policy %d", int(policy))
+			o.Fail("WithMaxPending: unknown policy %d", int(policy))
 		}
-		o.MaxPending, o.PendingPolicy = n, policy
+		o.MaxPending, o.FailFull = n, policy == Fail
 	}
 }
 
@@ -254,9 +190,9 @@ func WithMaxPending(n int, policy PendingPolicy) Option {
 // several limits into a limiter.Set to acquire them all at once. A nil l,
 // or a typed nil such as (*limiter.Limit)(nil), is an error.
 func WithLimit(l limiter.Acquirer) Option {
-	return func(o *Options) {
+	return func(o *config) {
 		if typednil.Is(l) {
-			o.fail("WithLimit(%s): want a limit", typednil.Name(l))
+			o.Fail("WithLimit(%s): want a limit", typednil.Name(l))
 		}
 		o.Limit = l
 	}
@@ -265,20 +201,5 @@ func WithLimit(l limiter.Acquirer) Option {
 // WithName names the pool for observers and metrics ([Pool.Name], package
 // poolprom).
 func WithName(name string) Option {
-	return func(o *Options) { o.Name = name }
-}
-
-// Policy returns the per-task policy the options describe, for results of
-// type Out. It fails if a validator for another type was given.
-func Policy[Out any](o Options) (stage.Policy[Out], error) {
-	p := stage.Policy[Out]{Timeout: o.Timeout, Retry: o.Retry, Limit: o.Limit}
-	if o.Validator != nil {
-		fn, ok := o.Validator.(func(Out) error)
-		if !ok {
-			var zero Out
-			return p, fmt.Errorf("pool: WithValidator takes %T, but results are %T", o.Validator, zero)
-		}
-		p.Validate = fn
-	}
-	return p, nil
+	return func(o *config) { o.Name = name }
 }

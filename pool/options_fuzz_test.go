@@ -14,10 +14,9 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
-// The documented maxima (see pool.Options), restated here so that the
+// The documented maxima (see pool.Option), restated here so that the
 // fuzz target checks the documentation, not a copy of the code.
 const (
 	docMaxWorkers = 1 << 16
@@ -85,9 +84,23 @@ func (c poolCase) options() (opts []pool.Option, bad []string) {
 		}
 	}
 	if c.set&setRetry != 0 {
-		b := stage.Backoff{Kind: stage.BackoffKind(c.kind), Base: time.Duration(c.base), Max: time.Duration(c.ceiling), Jitter: c.kind%2 == 0}
-		opts = append(opts, pool.WithRetry(stage.Retry{Attempts: c.attempts, Backoff: b}))
-		if c.attempts < 0 || c.base < 0 || c.ceiling < 0 || c.kind < 0 || c.kind > 3 {
+		base, ceiling := time.Duration(c.base), time.Duration(c.ceiling)
+		var b pool.Backoff
+		switch uint8(c.kind) % 6 {
+		case 0:
+			b, ceiling = pool.Constant(base), 0
+		case 1:
+			b = pool.Linear(base, ceiling)
+		case 2:
+			b = pool.Exponential(base, ceiling)
+		case 3:
+			b = pool.Fibonacci(base, ceiling)
+		case 4:
+			step := base
+			b, base, ceiling = pool.BackoffFunc(func(retry int) time.Duration { return time.Duration(retry) * step }), 0, 0
+		}
+		opts = append(opts, pool.WithRetry(pool.Retry{Attempts: c.attempts, Backoff: b, Jitter: c.kind%2 == 0}))
+		if c.attempts < 0 || base < 0 || ceiling < 0 {
 			bad = append(bad, "WithRetry")
 		}
 	}

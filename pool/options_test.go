@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/balance"
+	"github.com/sluice-go/sluice/internal/policy"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 func TestNewOptionsDefaults(t *testing.T) {
@@ -29,9 +29,8 @@ func TestNewOptionsDefaults(t *testing.T) {
 	assert.Zero(t, o.Linger)
 	assert.Zero(t, o.Timeout)
 	assert.Zero(t, o.Retry.Attempts)
-	assert.Nil(t, o.Validator)
 	assert.Zero(t, o.MaxPending)
-	assert.Equal(t, pool.Block, o.PendingPolicy)
+	assert.False(t, o.FailFull, "Block")
 	assert.Empty(t, o.Name)
 
 	o, err = pool.NewOptions(pool.WithOnDemand(time.Second))
@@ -58,25 +57,18 @@ func TestNewOptionsLaterOverridesEarlier(t *testing.T) {
 	assert.Equal(t, 1, o.MaxQueued)
 	assert.Zero(t, o.Timeout)
 	assert.Equal(t, 8, o.MaxPending)
-	assert.Equal(t, pool.Fail, o.PendingPolicy)
+	assert.True(t, o.FailFull, "Fail")
 	assert.Equal(t, "b", o.Name)
 }
 
 func TestPolicyFromOptions(t *testing.T) {
-	r := stage.Retry{Attempts: 3, Backoff: stage.Backoff{Kind: stage.Linear, Base: time.Millisecond}}
-	o, err := pool.NewOptions(pool.WithTimeout(time.Second), pool.WithRetry(r),
-		pool.WithValidator(func(int) error { return errBoom }))
+	r := pool.Retry{Attempts: 3, Backoff: pool.Linear(time.Millisecond, time.Second), Jitter: true}
+	o, err := pool.NewOptions(pool.WithTimeout(time.Second), pool.WithRetry(r))
 	require.NoError(t, err)
-	p, err := pool.Policy[int](o)
-	require.NoError(t, err)
+	p := o.Policy()
 	assert.Equal(t, time.Second, p.Timeout)
 	assert.Equal(t, 3, p.Retry.Attempts)
-	assert.Equal(t, r.Backoff, p.Retry.Backoff)
-	require.NotNil(t, p.Validate)
-	assert.ErrorIs(t, p.Validate(1), errBoom)
-
-	_, err = pool.Policy[string](o)
-	require.EqualError(t, err, "pool: WithValidator takes func(int) error, but results are string")
+	assert.Equal(t, policy.Backoff{Kind: policy.Linear, Base: time.Millisecond, Max: time.Second, Jitter: true}, p.Retry.Backoff)
 }
 
 // badOptions are options every constructor must refuse, each with the
@@ -91,15 +83,14 @@ var badOptions = []struct {
 	{"max queued 0", pool.WithMaxQueued(0), []string{"WithMaxQueued", "(0)"}},
 	{"negative timeout", pool.WithTimeout(-1), []string{"WithTimeout", "-1ns"}},
 	{"negative linger", pool.WithOnDemand(-1), []string{"WithOnDemand", "-1ns"}},
-	{"negative attempts", pool.WithRetry(stage.Retry{Attempts: -1}), []string{"WithRetry", "attempts", "-1"}},
-	{"negative backoff base", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Base: -time.Millisecond}}), []string{"WithRetry", "base", "-1ms"}},
-	{"negative backoff max", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Max: -time.Second}}), []string{"WithRetry", "max", "-1s"}},
-	{"unknown backoff kind", pool.WithRetry(stage.Retry{Attempts: 2, Backoff: stage.Backoff{Kind: 9}}), []string{"WithRetry", "kind", "9"}},
+	{"negative attempts", pool.WithRetry(pool.Retry{Attempts: -1}), []string{"WithRetry", "attempts", "-1"}},
+	{"negative backoff base", pool.WithRetry(pool.Retry{Attempts: 2, Backoff: pool.Exponential(-time.Millisecond, 0)}), []string{"WithRetry", "Exponential", "base", "-1ms"}},
+	{"negative constant backoff", pool.WithRetry(pool.Retry{Attempts: 2, Backoff: pool.Constant(-time.Millisecond)}), []string{"WithRetry", "Constant", "-1ms"}},
+	{"negative backoff max", pool.WithRetry(pool.Retry{Attempts: 2, Backoff: pool.Fibonacci(time.Millisecond, -time.Second)}), []string{"WithRetry", "Fibonacci", "max", "-1s"}},
+	{"nil backoff func", pool.WithRetry(pool.Retry{Attempts: 2, Backoff: pool.BackoffFunc(nil)}), []string{"WithRetry", "BackoffFunc(nil)"}},
 	{"max pending 0", pool.WithMaxPending(0, pool.Block), []string{"WithMaxPending", "(0)"}},
 	{"unknown pending policy", pool.WithMaxPending(1, pool.PendingPolicy(7)), []string{"WithMaxPending", "policy", "7"}},
 	{"nil strategy", pool.WithStrategy(nil), []string{"WithStrategy", "nil"}},
-	{"nil validator", pool.WithValidator[int](nil), []string{"WithValidator", "nil"}},
-	{"validator for another type", pool.WithValidator(func(string) error { return nil }), []string{"WithValidator", "func(string) error", "int"}},
 	{"nil option", nil, []string{"nil Option"}},
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/poolopt"
 	"github.com/sluice-go/sluice/internal/seam"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/internal/typednil"
 	"github.com/sluice-go/sluice/stage"
 )
@@ -26,11 +28,11 @@ import (
 // Cost (BenchmarkSubmit, 8 workers, noop task, one producer): see the
 // package doc.
 type Pool[In, Out any] struct {
-	opts     Options
+	opts     config
 	timeout  time.Duration // the policy's, for messages
 	host     *seam.Host[In, Out]
 	lanes    int // group slots per worker: slot s serves worker s/lanes
-	g        *stage.Group[task[In, Out]]
+	g        *stages.Group[task[In, Out]]
 	strategy balance.Strategy
 	keyed    balance.KeyedStrategy
 	pending  chan struct{} // holds a token per unsettled task, if capped
@@ -139,16 +141,13 @@ func newOn[In, Out any](ctx context.Context, b stage.Backend[In, Out], name stri
 	if ctx == nil {
 		return nil, fmt.Errorf("pool: %s with nil context", name)
 	}
-	o, err := NewOptions(opts...)
+	o, err := poolopt.Resolve(opts)
 	if err != nil {
 		return nil, err
 	}
-	// Check the options before starting any worker: bad options must not
-	// cost the user workers they never get to use.
-	policy, err := Policy[Out](o)
-	if err != nil {
-		return nil, err
-	}
+	// The options are checked before any worker starts: bad options must
+	// not cost the user workers they never get to use.
+	policy := o.Policy()
 	host, err := seam.NewHost(b, policy, o.MaxQueued)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("pool: %s: %w", name, err), b.Close())
@@ -177,14 +176,14 @@ func newOn[In, Out any](ctx context.Context, b stage.Backend[In, Out], name stri
 		p.pending = make(chan struct{}, o.MaxPending)
 		p.free = func(Out, error) { <-p.pending }
 	}
-	gopts := []stage.GroupOption{host.Hooks()}
+	gopts := []stages.GroupOption{host.Hooks()}
 	if o.OnDemand {
-		gopts = append(gopts, stage.WithOnDemand(o.Linger))
+		gopts = append(gopts, stages.WithOnDemand(o.Linger))
 	}
 	if !o.Stealing {
-		gopts = append(gopts, stage.WithoutStealing())
+		gopts = append(gopts, stages.WithoutStealing())
 	}
-	p.g = stage.NewGroup(o.MaxWorkers*lanes, p.handle, gopts...)
+	p.g = stages.NewGroup(o.MaxWorkers*lanes, p.handle, gopts...)
 	return p, nil
 }
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // Resize sets the number of workers of a running pool to n.
@@ -52,7 +52,7 @@ func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
 	}
 	p.growStats(n * p.lanes)
 	if err := p.g.Resize(n*p.lanes, p.rehome); err != nil {
-		if errors.Is(err, stage.ErrClosed) {
+		if errors.Is(err, stages.ErrClosed) {
 			return ErrStopped
 		}
 		return err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/future"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // handle runs one task on group slot s. It is the group's handle function:
@@ -51,7 +50,7 @@ func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
 		var zero Out
 		p.finish(s, w, ws, t.p, zero, future.ErrGoexit, &ob)
 	})
-	if p.timeout > 0 && errors.Is(err, stage.ErrTimeout) {
+	if p.timeout > 0 && errors.Is(err, ErrTimeout) {
 		err = p.timedOut(err)
 	}
 	p.finish(s, w, ws, t.p, v, err, &ob)
@@ -76,7 +75,7 @@ func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise
 	p.g.Release(s) // a strategy picking after the future settles sees s free
 	outcome := Succeeded
 	switch {
-	case !pr.Settle(v, err) && !errors.Is(err, stage.ErrTimeout):
+	case !pr.Settle(v, err) && !errors.Is(err, ErrTimeout):
 		outcome = Cancelled
 		ws.cancelled.Add(1)
 	case err != nil:

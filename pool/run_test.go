@@ -16,7 +16,6 @@ import (
 	"github.com/sluice-go/sluice/balance"
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // tally is a stateful worker that counts the tasks it ran: it shows whether
@@ -118,8 +117,8 @@ func TestTimeoutEndsEachTaskContextAfterExactlyTheTimeout(t *testing.T) {
 
 		_, err = p.Call(ctx, false)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.ErrorIs(t, err, stage.ErrTimeout)
-		require.EqualError(t, err, "pool: task timed out after 30ms: stage: attempt timed out: context deadline exceeded")
+		require.ErrorIs(t, err, pool.ErrTimeout)
+		require.EqualError(t, err, "pool: task timed out after 30ms: attempt timed out: context deadline exceeded")
 		s := <-saw
 		require.Equal(t, timeout, s.waited)
 		require.Equal(t, timeout, s.deadline)
@@ -221,18 +220,18 @@ func TestRetryBackoffTimes(t *testing.T) {
 	const base = 10 * time.Millisecond
 	for _, tc := range []struct {
 		name    string
-		backoff stage.Backoff
+		backoff pool.Backoff
 		tries   int
 		want    []time.Duration // when each attempt starts
 	}{
-		{"none", stage.Backoff{}, 3, ms(0, 0, 0)},
-		{"constant", stage.Backoff{Kind: stage.Constant, Base: base}, 4, ms(0, 10, 20, 30)},
-		{"linear", stage.Backoff{Kind: stage.Linear, Base: base}, 4, ms(0, 10, 30, 60)},
-		{"linear capped", stage.Backoff{Kind: stage.Linear, Base: base, Max: 15 * time.Millisecond}, 4, ms(0, 10, 25, 40)},
-		{"exponential", stage.Backoff{Kind: stage.Exponential, Base: base}, 5, ms(0, 10, 30, 70, 150)},
-		{"exponential capped", stage.Backoff{Kind: stage.Exponential, Base: base, Max: 25 * time.Millisecond}, 5, ms(0, 10, 30, 55, 80)},
-		{"fibonacci", stage.Backoff{Kind: stage.Fibonacci, Base: base}, 6, ms(0, 10, 20, 40, 70, 120)},
-		{"fibonacci capped", stage.Backoff{Kind: stage.Fibonacci, Base: base, Max: 20 * time.Millisecond}, 6, ms(0, 10, 20, 40, 60, 80)},
+		{"none", pool.Backoff{}, 3, ms(0, 0, 0)},
+		{"constant", pool.Constant(base), 4, ms(0, 10, 20, 30)},
+		{"linear", pool.Linear(base, 0), 4, ms(0, 10, 30, 60)},
+		{"linear capped", pool.Linear(base, 15*time.Millisecond), 4, ms(0, 10, 25, 40)},
+		{"exponential", pool.Exponential(base, 0), 5, ms(0, 10, 30, 70, 150)},
+		{"exponential capped", pool.Exponential(base, 25*time.Millisecond), 5, ms(0, 10, 30, 55, 80)},
+		{"fibonacci", pool.Fibonacci(base, 0), 6, ms(0, 10, 20, 40, 70, 120)},
+		{"fibonacci capped", pool.Fibonacci(base, 20*time.Millisecond), 6, ms(0, 10, 20, 40, 60, 80)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -242,7 +241,7 @@ func TestRetryBackoffTimes(t *testing.T) {
 					return 0, errTransient
 				}
 				p, err := pool.New(fn, pool.WithMaxWorkers(1),
-					pool.WithRetry(stage.Retry{Attempts: tc.tries, Backoff: tc.backoff}))
+					pool.WithRetry(pool.Retry{Attempts: tc.tries, Backoff: tc.backoff}))
 				require.NoError(t, err)
 				_, err = p.Call(context.Background(), 0)
 				require.ErrorIs(t, err, errTransient, "the last attempt's error")
@@ -263,8 +262,8 @@ func TestRetryStopsAtFirstSuccess(t *testing.T) {
 			}
 			return 7, nil
 		}
-		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
-			Attempts: 10, Backoff: stage.Backoff{Kind: stage.Exponential, Base: time.Millisecond}}))
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{
+			Attempts: 10, Backoff: pool.Exponential(time.Millisecond, 0)}))
 		require.NoError(t, err)
 		v, err := p.Call(context.Background(), 0)
 		require.NoError(t, err)
@@ -277,13 +276,13 @@ func TestRetryStopsAtFirstSuccess(t *testing.T) {
 func TestRetryJitterKeepsDelaysBelowTheBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const tasks, tries = 40, 6
-		b := stage.Backoff{Kind: stage.Exponential, Base: 8 * time.Millisecond, Max: 50 * time.Millisecond, Jitter: true}
+		b := pool.Exponential(8*time.Millisecond, 50*time.Millisecond)
 		recs := make([]attempts, tasks)
 		fn := func(_ context.Context, i int) (int, error) {
 			recs[i].record()
 			return 0, errTransient
 		}
-		p, err := pool.New(fn, pool.WithMaxWorkers(tasks), pool.WithRetry(stage.Retry{Attempts: tries, Backoff: b}))
+		p, err := pool.New(fn, pool.WithMaxWorkers(tasks), pool.WithRetry(pool.Retry{Attempts: tries, Backoff: b, Jitter: true}))
 		require.NoError(t, err)
 		futs := make([]*future.Future[int], tasks)
 		for i := range futs {
@@ -299,7 +298,7 @@ func TestRetryJitterKeepsDelaysBelowTheBackoff(t *testing.T) {
 			at := recs[i].times()
 			require.Len(t, at, tries)
 			for r := 1; r < tries; r++ {
-				full := min(b.Base<<(r-1), b.Max)
+				full := b.Delay(r)
 				gap := at[r] - at[r-1]
 				require.GreaterOrEqual(t, gap, time.Duration(0))
 				require.Less(t, gap, full, "task %d retry %d waited %v, want under %v", i, r, gap, full)
@@ -318,9 +317,9 @@ func TestRetryIfPredicate(t *testing.T) {
 			}
 			return 0, errPermanent
 		}
-		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{
 			Attempts: 10,
-			Backoff:  stage.Backoff{Base: time.Millisecond},
+			Backoff:  pool.Constant(time.Millisecond),
 			If:       func(err error) bool { return errors.Is(err, errTransient) },
 		}))
 		require.NoError(t, err)
@@ -337,7 +336,7 @@ func TestRetryDefaultSkipsCancellation(t *testing.T) {
 		a.record()
 		return 0, fmt.Errorf("gave up: %w", context.Canceled)
 	}
-	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{Attempts: 5}))
+	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{Attempts: 5}))
 	require.NoError(t, err)
 	_, err = p.Call(context.Background(), 0)
 	require.ErrorIs(t, err, context.Canceled)
@@ -354,7 +353,7 @@ func TestRetryGivesEachAttemptItsOwnTimeout(t *testing.T) {
 			return 0, ctx.Err()
 		}
 		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithTimeout(10*time.Millisecond),
-			pool.WithRetry(stage.Retry{Attempts: 3, Backoff: stage.Backoff{Base: 5 * time.Millisecond}}))
+			pool.WithRetry(pool.Retry{Attempts: 3, Backoff: pool.Constant(5 * time.Millisecond)}))
 		require.NoError(t, err)
 		start := time.Now()
 		_, err = p.Call(context.Background(), 0)
@@ -371,7 +370,7 @@ func TestPanicsAreNotRetried(t *testing.T) {
 		a.record()
 		panic(errTransient)
 	}
-	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
+	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{
 		Attempts: 5,
 		If:       func(error) bool { return true }, // not even when If says yes
 	}))
@@ -391,8 +390,8 @@ func TestCancelDuringBackoffStopsRetrying(t *testing.T) {
 			a.record()
 			return 0, errTransient
 		}
-		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(stage.Retry{
-			Attempts: 5, Backoff: stage.Backoff{Base: 10 * time.Millisecond}}))
+		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{
+			Attempts: 5, Backoff: pool.Constant(10 * time.Millisecond)}))
 		require.NoError(t, err)
 		f := p.Submit(context.Background(), 0)
 		time.Sleep(5 * time.Millisecond) // in the first backoff
@@ -418,8 +417,8 @@ func TestValidatorDemandsRetry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var a attempts
 		fn := func(context.Context, int) (int, error) { return a.record(), nil }
-		p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithValidator(check),
-			pool.WithRetry(stage.Retry{Attempts: 5, Backoff: stage.Backoff{Base: time.Millisecond}}))
+		p, err := pool.New(pool.Validate(fn, check), pool.WithMaxWorkers(1),
+			pool.WithRetry(pool.Retry{Attempts: 5, Backoff: pool.Constant(time.Millisecond)}))
 		require.NoError(t, err)
 		v, err := p.Call(context.Background(), 0)
 		require.NoError(t, err)
@@ -430,10 +429,10 @@ func TestValidatorDemandsRetry(t *testing.T) {
 
 	var a attempts
 	fn := func(context.Context, int) (int, error) { return a.record(), nil }
-	p, err := pool.New(fn, pool.WithMaxWorkers(1), pool.WithValidator(check), pool.WithRetry(stage.Retry{Attempts: 2}))
+	p, err := pool.New(pool.Validate(fn, check), pool.WithMaxWorkers(1), pool.WithRetry(pool.Retry{Attempts: 2}))
 	require.NoError(t, err)
 	_, err = p.Call(context.Background(), 0)
-	require.ErrorIs(t, err, stage.ErrInvalid, "still rejected after the last attempt")
+	require.ErrorIs(t, err, pool.ErrInvalid, "still rejected after the last attempt")
 	require.ErrorIs(t, err, errTooSmall)
 	require.Len(t, a.times(), 2)
 	require.NoError(t, p.Stop(context.Background()))
@@ -534,4 +533,38 @@ func TestLoadIsLoweredBeforeTheFutureSettles(t *testing.T) {
 	_, err = long.Wait()
 	require.NoError(t, err)
 	require.NoError(t, p.Stop(ctx))
+}
+
+// TestValidate checks that Validate's check never sees a failed attempt's
+// result, passes the function's error on as is, and panics on nil.
+func TestValidate(t *testing.T) {
+	fn := pool.Validate(func(_ context.Context, in int) (int, error) {
+		if in < 0 {
+			return 0, errTransient
+		}
+		return in, nil
+	}, func(v int) error {
+		if v < 0 {
+			panic("check called on a failed attempt")
+		}
+		if v == 0 {
+			return errors.New("zero")
+		}
+		return nil
+	})
+	v, err := fn(context.Background(), 2)
+	require.NoError(t, err)
+	require.Equal(t, 2, v)
+	_, err = fn(context.Background(), -1)
+	require.Same(t, errTransient, err)
+	_, err = fn(context.Background(), 0)
+	require.ErrorIs(t, err, pool.ErrInvalid)
+	require.EqualError(t, err, "pool: result rejected by validator: zero")
+
+	require.PanicsWithValue(t, "pool: Validate with nil function or check", func() {
+		pool.Validate[int, int](nil, func(int) error { return nil })
+	})
+	require.PanicsWithValue(t, "pool: Validate with nil function or check", func() {
+		pool.Validate(func(context.Context, int) (int, error) { return 0, nil }, nil)
+	})
 }

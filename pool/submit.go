@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/future"
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/stages"
 )
 
 // Submit hands in to a worker and returns the future of its result at once:
@@ -82,7 +82,7 @@ func (p *Pool[In, Out]) place(t task[In, Out]) error {
 			w = p.strategy.Pick(v)
 		}
 		err := v.Enqueue(w, t, t.prio, pinned)
-		if err != stage.ErrRetired {
+		if err != stages.ErrRetired {
 			return err
 		}
 	}
@@ -95,7 +95,7 @@ func (p *Pool[In, Out]) reserve(ctx context.Context) error {
 		return nil
 	default:
 	}
-	if p.opts.PendingPolicy == Fail {
+	if p.opts.FailFull {
 		return ErrFull
 	}
 	select {

@@ -61,6 +61,6 @@ type Starter interface {
 // ran: the process died, the connection broke. Backends wrap it with the
 // cause. The attempt's task fails with it (only the tasks in flight on
 // that worker; the ones queued run on its replacement), and the default
-// [Retry] retries it, on the same worker index, which the backend has
+// pool.Retry retries it, on the same worker index, which the backend has
 // replaced by then: set Retry.If to refuse if a task must not run twice.
 var ErrWorkerLost = errors.New("stage: worker lost")

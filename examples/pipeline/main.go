@@ -23,7 +23,6 @@ import (
 	"github.com/sluice-go/sluice/flow"
 	"github.com/sluice-go/sluice/limiter"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 // order is one line of input: a number and a quantity.
@@ -112,9 +111,9 @@ func main() {
 		pool.WithMaxWorkers(8),
 		pool.WithStrategy(balance.LeastActive()), // no worker waits behind a slow call
 		pool.WithTimeout(time.Second),
-		pool.WithRetry(stage.Retry{
+		pool.WithRetry(pool.Retry{
 			Attempts: 3,
-			Backoff:  stage.Backoff{Kind: stage.Exponential, Base: 5 * time.Millisecond},
+			Backoff:  pool.Exponential(5*time.Millisecond, time.Second),
 			If:       func(err error) bool { return errors.Is(err, errBusy) },
 		}),
 	)

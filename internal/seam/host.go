@@ -6,10 +6,12 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sluice-go/sluice/internal/policy"
+	"github.com/sluice-go/sluice/internal/stages"
 	"github.com/sluice-go/sluice/stage"
 )
 
-// Host runs one backend under one stage.Group (a pool's, or a flow's pool
+// Host runs one backend under one stages.Group (a pool's, or a flow's pool
 // stage for one run). The group has Lanes() slots per worker, slot s
 // serving worker s/Lanes(), so each lane is a group worker of its own and
 // the group's stealing, parking and MaxQueued bound hold for lanes as they
@@ -23,7 +25,7 @@ import (
 type Host[In, Out any] struct {
 	b      stage.Backend[In, Out]
 	lanes  int
-	policy stage.Policy[Out]
+	policy policy.Policy
 	plain  bool
 	run    func(ctx context.Context, w int, in In) (Out, error) // b.Run
 
@@ -41,9 +43,9 @@ type cell struct {
 	live int // lane goroutines serving the worker
 }
 
-// NewHost returns a host for b running tasks under policy, with
+// NewHost returns a host for b running tasks under pol, with
 // min(lanes, maxQueued) lanes per worker if b is a [stage.Laned].
-func NewHost[In, Out any](b stage.Backend[In, Out], policy stage.Policy[Out], maxQueued int) (*Host[In, Out], error) {
+func NewHost[In, Out any](b stage.Backend[In, Out], pol policy.Policy, maxQueued int) (*Host[In, Out], error) {
 	lanes := 1
 	if l, ok := b.(stage.Laned); ok {
 		lanes = l.Lanes()
@@ -52,7 +54,7 @@ func NewHost[In, Out any](b stage.Backend[In, Out], policy stage.Policy[Out], ma
 		}
 		lanes = min(lanes, max(maxQueued, 1))
 	}
-	return &Host[In, Out]{b: b, lanes: lanes, policy: policy, plain: policy.Plain(), run: b.Run}, nil
+	return &Host[In, Out]{b: b, lanes: lanes, policy: pol, plain: pol.Plain(), run: b.Run}, nil
 }
 
 // Lanes returns the group slots per worker.
@@ -67,8 +69,8 @@ func (h *Host[In, Out]) Worker(slot int) int {
 }
 
 // Hooks returns the group option that reports lane goroutines to h.
-func (h *Host[In, Out]) Hooks() stage.GroupOption {
-	return stage.WithWorkerHooks(h.Started, h.Ended)
+func (h *Host[In, Out]) Hooks() stages.GroupOption {
+	return stages.WithWorkerHooks(h.Started, h.Ended)
 }
 
 // cell returns worker w's cell, making cells up to w.

@@ -6,7 +6,7 @@ import (
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/sluice-go/sluice/future"
-	"github.com/sluice-go/sluice/stage"
+	"github.com/sluice-go/sluice/internal/policy"
 )
 
 // Invoke runs one task on worker w: the one task invocation path of pools
@@ -21,8 +21,8 @@ func (h *Host[In, Out]) Invoke(ctx context.Context, c *Catcher, w int, in In, ex
 }
 
 // Call makes the attempts of one task on worker w: a plain policy calls
-// the backend's Run at once (the fast path); otherwise stage.Run makes
-// them, or stage.RunExpiring if expire is not nil and the policy has a
+// the backend's Run at once (the fast path); otherwise policy.Run makes
+// them, or policy.RunExpiring if expire is not nil and the policy has a
 // timeout (a pool settles its future at the deadline). Call catches
 // nothing: run it under Catch.
 func (h *Host[In, Out]) Call(ctx context.Context, w int, in In, expire func(error)) (Out, error) {
@@ -34,9 +34,9 @@ func (h *Host[In, Out]) Call(ctx context.Context, w int, in In, expire func(erro
 
 func (h *Host[In, Out]) attempts(ctx context.Context, w int, in In, expire func(error)) (Out, error) {
 	if expire != nil && h.policy.Timeout > 0 {
-		return stage.RunExpiring(ctx, &h.policy, h.run, w, in, expire)
+		return policy.RunExpiring(ctx, &h.policy, h.run, w, in, expire)
 	}
-	return stage.Run(ctx, &h.policy, h.run, w, in)
+	return policy.Run(ctx, &h.policy, h.run, w, in)
 }
 
 // Catch runs f with c, and returns a *future.PanicError (value and

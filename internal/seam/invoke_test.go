@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/internal/policy"
 	"github.com/sluice-go/sluice/internal/seam"
-	"github.com/sluice-go/sluice/stage"
 )
 
 func newHost(t *testing.T, fn func(context.Context, int) (int, error)) *seam.Host[int, int] {
-	h, err := seam.NewHost[int, int](seam.Func[int, int](fn), stage.Policy[int]{}, 16)
+	h, err := seam.NewHost[int, int](seam.Func[int, int](fn), policy.Policy{}, 16)
 	require.NoError(t, err)
 	return h
 }

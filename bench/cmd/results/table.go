@@ -79,7 +79,7 @@ var (
 	// What each comparison measures, for the reader.
 	about = map[string]string{
 		"Submit":        "Submit a noop task and get its result back; 8 workers, one producer, batches of 1024 submitted then collected.",
-		"Stream":        "A stream of items through 8 workers applying a noop function, results in any order. sluice is flow.From(slice).Pool(...).Unordered(); sluice-stage is stage.Map, the layer under flow; chan-chunked is hand-rolled channels carrying chunks of 64 items.",
+		"Stream":        "A stream of items through 8 workers applying a noop function, results in any order. sluice is flow.From(slice).Pool(...).Unordered(); sluice-stage is the internal channel stage (internal/stages.Map), the layer under flow; chan-chunked is hand-rolled channels carrying chunks of 64 items.",
 		"OrderedStream": "The same stream, results in input order.",
 		"Limiter":       "One acquisition of one shared rate limit that never makes anyone wait; 1 goroutine, or 16 contending.",
 		"Balance":       "2000 tasks, 95% of 1 time unit and 5% of 100, through 8 workers in virtual time; makespan over the ideal lower bound. Lower is better.",

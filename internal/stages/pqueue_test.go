@@ -1,0 +1,70 @@
+package stages
+
+import (
+	"cmp"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestPqueue_MatchesSortedModel checks pushes, pops and drains against a
+// slice kept sorted by priority (highest first) and arrival.
+func TestPqueue_MatchesSortedModel(t *testing.T) {
+	type item struct{ prio, seq int }
+	rapid.Check(t, func(t *rapid.T) {
+		var q pqueue[item]
+		var model []item
+		seq := 0
+		take := func() (item, bool) {
+			if len(model) == 0 {
+				return item{}, false
+			}
+			best := 0
+			for i, m := range model {
+				if m.prio > model[best].prio {
+					best = i
+				}
+			}
+			v := model[best]
+			model = slices.Delete(model, best, best+1)
+			return v, true
+		}
+		t.Repeat(map[string]func(*rapid.T){
+			"push": func(t *rapid.T) {
+				prio := rapid.IntRange(-2, 2).Draw(t, "prio")
+				v := item{prio, seq}
+				seq++
+				q.push(entry[item]{v, uint64(v.seq)}, prio)
+				model = append(model, v)
+			},
+			"pop": func(t *rapid.T) {
+				want, wantOK := take()
+				if p, s, ok := q.peek(); ok != wantOK || ok && (p != want.prio || s != uint64(want.seq)) {
+					t.Fatalf("peek = %d, %d, %v; want %v, %v", p, s, ok, want, wantOK)
+				}
+				got, prio, ok := q.pop()
+				if ok != wantOK || got.v != want || ok && (prio != want.prio || got.seq != uint64(want.seq)) {
+					t.Fatalf("pop = %v, %d, %v; want %v, %v", got, prio, ok, want, wantOK)
+				}
+			},
+			"drain": func(t *rapid.T) {
+				want := slices.Clone(model)
+				slices.SortStableFunc(want, func(a, b item) int { return cmp.Compare(b.prio, a.prio) })
+				model = nil
+				var got []item
+				for _, e := range q.drain(nil) {
+					got = append(got, e.v)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("drain = %v; want %v", got, want)
+				}
+			},
+			"": func(t *rapid.T) {
+				if q.len() != len(model) {
+					t.Fatalf("len = %d; want %d", q.len(), len(model))
+				}
+			},
+		})
+	})
+}

@@ -1,0 +1,257 @@
+package stages
+
+import "time"
+
+// serve is the body of a goroutine serving worker s; fresh is false for
+// one that takes over from a goroutine ended by runtime.Goexit.
+func (g *Group[T]) serve(s *slot[T], fresh bool) {
+	if fresh && g.started != nil {
+		g.started(s.idx)
+	}
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if r := recover(); r != nil {
+			g.alive.Add(-1)
+			panic(r) // a bug in the handle function: let conc report it
+		}
+		// handle called runtime.Goexit: that item is over; serve on in a
+		// new goroutine (still counted alive, still serving).
+		g.finishItem(s)
+		s.mu.Lock()
+		g.wg.Go(func() { g.serve(s, false) }) // alive already counts it
+		s.mu.Unlock()
+	}()
+	for {
+		v, ok := g.next(s)
+		if !ok {
+			break
+		}
+		s.released = false
+		g.handle(s.idx, v)
+		g.finishItem(s)
+	}
+	returned = true
+	if g.ended != nil {
+		g.ended(s.idx)
+	}
+}
+
+// finishItem lowers s's load for the item its goroutine ran, unless
+// Release did.
+func (g *Group[T]) finishItem(s *slot[T]) {
+	if !s.released {
+		s.released = true
+		s.active.Add(-1)
+	}
+}
+
+// next returns the item worker s runs next: its own, else stolen, else the
+// first to arrive while it is parked. It returns false when the goroutine
+// is to end: the worker is retired, or the group is closing and no work is
+// left for it, or (on demand) it lingered idle.
+func (g *Group[T]) next(s *slot[T]) (T, bool) {
+	s.mu.Lock()
+	s.running = false
+	for {
+		if v, ok := s.popLocked(); ok {
+			s.running = true
+			s.mu.Unlock()
+			return v, true
+		}
+		if s.retired {
+			return g.exitLocked(s)
+		}
+		if g.steal {
+			s.mu.Unlock()
+			stole := g.stealInto(s)
+			s.mu.Lock()
+			if stole || s.q.len()+s.pinned.len() > 0 || s.retired {
+				continue
+			}
+		}
+		if s.closing {
+			return g.exitLocked(s)
+		}
+		if g.onDemand && g.linger == 0 || !g.park(s) {
+			if g.exitIdle(s) {
+				continue
+			}
+			var zero T
+			return zero, false
+		}
+	}
+}
+
+// exitIdle ends s's goroutine for lack of work, with s.mu held, which it
+// releases, unless work to steal has turned up since s last looked: an
+// enqueue onto a busy worker that saw this goroutine still counted alive
+// started no other, so s looks once more after it stopped counting. It
+// reports whether s serves on, with s.mu held again.
+func (g *Group[T]) exitIdle(s *slot[T]) bool {
+	g.exitLocked(s)
+	if !g.steal {
+		return false
+	}
+	if victim, _ := g.mostLoaded(s); victim == nil {
+		return false
+	}
+	s.mu.Lock()
+	if s.serving || s.retired || s.closing { // another goroutine has s
+		s.mu.Unlock()
+		return false
+	}
+	s.serving = true
+	g.alive.Add(1)
+	return true
+}
+
+// exitLocked ends s's goroutine. The caller holds s.mu, which it releases.
+func (g *Group[T]) exitLocked(s *slot[T]) (T, bool) {
+	s.serving = false
+	// Under the lock: a goroutine started for s from now on must not be
+	// counted beside this exiting one.
+	g.alive.Add(-1)
+	s.mu.Unlock()
+	var zero T
+	return zero, false
+}
+
+// park waits until s is woken, with s.mu held on entry and on return. It
+// returns false if s, on demand, lingered idle for the linger time: the
+// goroutine is then to end.
+//
+// A worker that parks after it last looked for work to steal could miss an
+// item enqueued on a busy worker in between. So it looks again once it is
+// on the idle stack, and an enqueue onto a busy worker looks at the stack
+// after it queued: with both orders sequentially consistent, one of the two
+// sees the other.
+func (g *Group[T]) park(s *slot[T]) bool {
+	s.parked = true
+	g.pushIdle(s)
+	s.mu.Unlock()
+	if g.steal {
+		if victim, _ := g.mostLoaded(s); victim != nil {
+			s.mu.Lock()
+			g.cancelPark(s, true)
+			return true
+		}
+	}
+	if !g.onDemand {
+		<-s.wake
+		s.mu.Lock()
+		return true
+	}
+	timer := time.NewTimer(g.linger)
+	defer timer.Stop()
+	select {
+	case <-s.wake:
+		s.mu.Lock()
+		return true
+	case <-timer.C:
+	}
+	s.mu.Lock()
+	if s.parked && g.removeIdle(s) {
+		s.parked = false
+		return false
+	}
+	g.cancelPark(s, false)
+	return true
+}
+
+// cancelPark ends a park of s that its goroutine gives up itself, with
+// s.mu held: if no waker has s, it takes s off the idle stack; if one has,
+// it waits for the waker's token. A waker that took s gives it an item, so
+// s will not look for the work it saw (sawWork): it calls another thief
+// for that work instead.
+func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) {
+	if s.parked && g.removeIdle(s) {
+		s.parked = false
+		return
+	}
+	s.mu.Unlock()
+	<-s.wake // the waker's token: sent already if s.parked is false
+	if sawWork {
+		g.callThief(g.view.Load())
+	}
+	s.mu.Lock()
+}
+
+// wakeThief wakes the worker that parked last, if any, so that it steals
+// work just queued on a busy worker, and reports whether it woke one.
+func (g *Group[T]) wakeThief() bool {
+	s := g.popIdle()
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.parked {
+		return false
+	}
+	g.unpark(s, false)
+	return true
+}
+
+// stealInto moves half of the movable items of the most loaded active
+// worker (at least one; the first it would have run) to thief, and reports
+// whether it moved any.
+func (g *Group[T]) stealInto(thief *slot[T]) bool {
+	n := g.moveTo(thief)
+	if n > 1 {
+		g.callThief(g.view.Load()) // the rest wait behind the first
+	}
+	return n > 0
+}
+
+// moveTo moves half of the movable items of the most loaded active worker
+// to thief and returns how many.
+func (g *Group[T]) moveTo(thief *slot[T]) int {
+	victim, _ := g.mostLoaded(thief)
+	if victim == nil {
+		return 0
+	}
+	first, second := thief, victim
+	if second.idx < first.idx {
+		first, second = second, first
+	}
+	first.mu.Lock()
+	second.mu.Lock()
+	defer first.mu.Unlock()
+	defer second.mu.Unlock()
+	n := (victim.q.len() + 1) / 2
+	// Checked under both locks: an Abort that has drained the thief has
+	// set aborted first, and one that has not will drain it after. And a
+	// thief that was given work since it looked runs that instead: stolen
+	// items queued behind newer ones could wait behind a task that waits
+	// for them.
+	if n == 0 || thief.retired || g.aborted.Load() || thief.q.len()+thief.pinned.len() > 0 {
+		return 0
+	}
+	for range n {
+		e, prio, _ := victim.q.pop()
+		thief.seq++
+		thief.q.push(entry[T]{e.v, thief.seq}, prio)
+	}
+	victim.movable.Add(-int64(n))
+	thief.movable.Add(int64(n))
+	victim.finish(n)
+	thief.assign(n)
+	return n
+}
+
+// mostLoaded returns the active worker other than thief with the most
+// movable items, and how many, or nil if none has any.
+func (g *Group[T]) mostLoaded(thief *slot[T]) (*slot[T], int64) {
+	view := g.view.Load()
+	var victim *slot[T]
+	var most int64
+	for _, s := range view.all[:view.n] {
+		if m := s.movable.Load(); m > most && s != thief {
+			victim, most = s, m
+		}
+	}
+	return victim, most
+}
