@@ -15,7 +15,6 @@ import (
 	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/internal/logtest"
 	"github.com/sluice-go/sluice/pool"
-	"github.com/sluice-go/sluice/stage"
 )
 
 type (
@@ -98,7 +97,7 @@ var observedCases = []observedCase{{
 	outcome: pool.Failed, wantErr: future.ErrGoexit,
 }, {
 	name: "retried",
-	opts: []pool.Option{pool.WithRetry(stage.Retry{Attempts: 3})},
+	opts: []pool.Option{pool.WithRetry(pool.Retry{Attempts: 3})},
 	fn: func(ctx context.Context, _ chan<- struct{}, _ <-chan struct{}) (int, error) {
 		return 0, errBoom // every attempt fails: one start, one end
 	},
@@ -137,7 +136,7 @@ var observedCases = []observedCase{{
 		close(release)
 		stopAfter(t, p, f, nil, nil)
 	},
-	outcome: pool.Failed, wantErr: stage.ErrTimeout,
+	outcome: pool.Failed, wantErr: pool.ErrTimeout,
 }}
 
 func waitForCancel(ctx context.Context, started chan<- struct{}, _ <-chan struct{}) (int, error) {

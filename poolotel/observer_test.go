@@ -166,7 +166,7 @@ func TestSpanOutcomes(t *testing.T) {
 			close(release)
 			require.NoError(t, p.Stop(t.Context()))
 		},
-		outcome: pool.Failed, desc: "pool: task timed out after 1ms: stage: attempt timed out: context deadline exceeded",
+		outcome: pool.Failed, desc: "pool: task timed out after 1ms: attempt timed out: context deadline exceeded",
 	}}
 	for _, c := range cases {
 		run := func(t *testing.T, virtual bool) {
