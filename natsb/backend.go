@@ -207,9 +207,9 @@ func (b *Backend[In, Out]) unbind(in *instance, w int) {
 
 // transport is a remote.Transport to one instance, for one backend.
 type transport struct {
-	d    *Dispatcher
-	in   *instance
-	key  string
+	d   *Dispatcher
+	in  *instance
+	key string
 }
 
 func (t transport) RoundTrip(ctx context.Context, req remote.Request) ([]byte, error) {

@@ -15,10 +15,10 @@ import (
 // so that the serving side, stateful workers included, is package
 // remote's own, and errors cross in its wire form byte for byte.
 type wsession struct {
-	in   *winstance
-	key  sessKey
-	reqW *io.PipeWriter
-	next uint64                 // local ids; in.mu
+	in      *winstance
+	key     sessKey
+	reqW    *io.PipeWriter
+	next    uint64                 // local ids; in.mu
 	pending map[uint64]pendingCall // by local id; in.mu
 
 	endOnce sync.Once

@@ -22,9 +22,9 @@ const DefaultPrefix = "sluice"
 //	P.discover       a dispatcher asks every instance to announce now
 //	P.w.ID           an instance's tasks: remote request and cancel frames
 //	P.client.gone    a dispatcher that closes (its inbox as the body)
-func announceSubject(p string) string { return p + ".announce" }
-func discoverSubject(p string) string { return p + ".discover" }
-func clientGoneSubject(p string) string { return p + ".client.gone" }
+func announceSubject(p string) string     { return p + ".announce" }
+func discoverSubject(p string) string     { return p + ".discover" }
+func clientGoneSubject(p string) string   { return p + ".client.gone" }
 func instanceSubject(p, id string) string { return p + ".w." + id }
 
 // The states an instance announces.
