@@ -272,10 +272,15 @@ func (d *Dispatcher) onAnnounce(m *nats.Msg) {
 	in := d.insts[a.ID]
 	switch {
 	case a.State == stateGone:
-		d.mu.Unlock()
-		if in != nil {
-			d.lose(in, "it left")
+		// Its answers went out before this, but on another subscription,
+		// whose handler may run later: leave any call still in flight to
+		// the heartbeat check, which loses the instance soon (its
+		// heartbeats have stopped).
+		if in != nil && !in.leaving {
+			in.leaving = true
+			d.signal()
 		}
+		d.mu.Unlock()
 		return
 	case in == nil:
 		in = &instance{a: a, calls: make(map[uint64]*call)}

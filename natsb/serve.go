@@ -326,12 +326,19 @@ func (in *winstance) answered(s *wsession, local uint64) (pendingCall, bool) {
 	}
 	delete(s.pending, local)
 	delete(in.byOrig, origKey{s.key.client, p.orig})
+	return p, true
+}
+
+// sent counts a call out once its answer is published, so that a drain
+// announces the instance gone only after every answer.
+func (in *winstance) sent() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
 	in.inflight--
 	if in.inflight == 0 && in.idle != nil {
 		close(in.idle)
 		in.idle = nil
 	}
-	return p, true
 }
 
 func (in *winstance) awaitIdle(deadline time.Time) {

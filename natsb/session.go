@@ -88,6 +88,7 @@ func (s *wsession) read(r io.Reader) {
 			continue
 		}
 		s.in.ws.nc.Publish(p.reply, withID(remote.KindResponse, p.orig, body[at:])[4:])
+		s.in.sent()
 	}
 }
 
