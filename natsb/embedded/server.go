@@ -1,0 +1,114 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// The accounts Start makes: the application's, and the system account.
+const (
+	AppAccount    = "SLUICE"
+	SystemAccount = "SYS"
+)
+
+// Server is a NATS server running in this process, made by [Start]. It is
+// safe for concurrent use. The zero value is not a server.
+type Server struct {
+	s      *server.Server
+	url    string
+	sysURL string
+}
+
+// Option configures [Start].
+type Option func(*options)
+
+type options struct {
+	maxPayload int32
+	err        error
+}
+
+// WithMaxPayload sets the largest message the server accepts, in bytes;
+// the server's default is 1 MiB.
+func WithMaxPayload(n int) Option {
+	return func(o *options) {
+		if (n < 1024 || n > 64<<20) && o.err == nil {
+			o.err = fmt.Errorf("embedded: WithMaxPayload(%d): want 1024 to %d bytes", n, 64<<20)
+		}
+		o.maxPayload = int32(n)
+	}
+}
+
+// Start starts a server on 127.0.0.1 and a free port, with credentials
+// made for this run (see the package doc), and waits until it accepts
+// connections or ctx ends. A bad option is an error naming it.
+func Start(ctx context.Context, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	app, sys := server.NewAccount(AppAccount), server.NewAccount(SystemAccount)
+	appPass, sysPass := rand.Text(), rand.Text()
+	sopts := &server.Options{
+		ServerName:    "sluice-embedded",
+		Host:          "127.0.0.1",
+		Port:          server.RANDOM_PORT,
+		NoLog:         true,
+		NoSigs:        true,
+		MaxPayload:    o.maxPayload,
+		Accounts:      []*server.Account{app, sys},
+		SystemAccount: SystemAccount,
+		Users: []*server.User{
+			{Username: "sluice", Password: appPass, Account: app},
+			{Username: "sys", Password: sysPass, Account: sys},
+		},
+	}
+	s, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %w", err)
+	}
+	go s.Start()
+	wait := 5 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl)
+	}
+	if !s.ReadyForConnections(wait) {
+		s.Shutdown()
+		s.WaitForShutdown()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("embedded: starting the server: %w", context.Cause(ctx))
+		}
+		return nil, errors.New("embedded: the server did not get ready in time")
+	}
+	addr := s.Addr().(*net.TCPAddr)
+	host := net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port))
+	mk := func(user, pass string) string {
+		return (&url.URL{Scheme: "nats", User: url.UserPassword(user, pass), Host: host}).String()
+	}
+	return &Server{s: s, url: mk("sluice", appPass), sysURL: mk("sys", sysPass)}, nil
+}
+
+// URL returns the server's URL with the application account's
+// credentials in it: nats://sluice:PASSWORD@127.0.0.1:PORT.
+func (s *Server) URL() string { return s.url }
+
+// SystemURL returns the server's URL with the system account's
+// credentials in it, for natsb.WithSystemEvents.
+func (s *Server) SystemURL() string { return s.sysURL }
+
+// Shutdown stops the server, closing every client connection, and waits
+// until it has stopped. It may be called more than once.
+func (s *Server) Shutdown() {
+	s.s.Shutdown()
+	s.s.WaitForShutdown()
+}
