@@ -79,8 +79,8 @@ func TestBackend_EveryStrategy(t *testing.T) {
 				pids[r.Pid] = true
 			}
 			assert.LessOrEqual(t, len(pids), 3)
-			assert.EqualValues(t, 60, p.Stats().Succeeded)
 			stopped(t, p)
+			assert.EqualValues(t, 60, p.Stats().Succeeded)
 		})
 	}
 }
