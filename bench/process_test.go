@@ -31,8 +31,8 @@ var (
 	})
 )
 
-// procCPURounds makes one hash task about 100 µs of CPU.
-const procCPURounds = 400
+// procCPURounds makes one hash task about 0.5 ms of CPU.
+const procCPURounds = 2000
 
 const rawRole = "SLUICE_BENCH_RAW_FLOOR"
 
@@ -177,8 +177,8 @@ func BenchmarkProcess(b *testing.B) {
 
 // procPool is a pool of workers on the process backend running fn, with
 // queued tasks pipelined per process; b's cleanup stops it.
-func procPool[In, Out any](b *testing.B, fn remote.Func[In, Out], workers, queued int) *pool.Pool[In, Out] {
-	be, err := proc.NewBackend(fn)
+func procPool[In, Out any](b *testing.B, fn remote.Func[In, Out], workers, queued int, opts ...proc.Option) *pool.Pool[In, Out] {
+	be, err := proc.NewBackend(fn, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -190,9 +190,10 @@ func procPool[In, Out any](b *testing.B, fn remote.Func[In, Out], workers, queue
 	return p
 }
 
-// BenchmarkProcessCPU runs 200 sha256 tasks of about 100 µs each
+// BenchmarkProcessCPU runs 200 sha256 tasks of about 0.5 ms each
 // through 1 and through 2 worker processes (pipelined, 4 queued per
-// process), all submitted at once; one op is the whole run, and
+// process, each process with GOMAXPROCS=1, so that one process is one
+// core's worth), all submitted at once; one op is the whole run, and
 // tasks/s the throughput, whose ratio is the speedup of the second
 // process on 2 cores.
 func BenchmarkProcessCPU(b *testing.B) {
@@ -200,7 +201,7 @@ func BenchmarkProcessCPU(b *testing.B) {
 	for _, n := range []int{1, 2} {
 		b.Run("subject=sluice-proc/processes="+strconv.Itoa(n), func(b *testing.B) {
 			ctx := context.Background()
-			p := procPool(b, hash, n, 4)
+			p := procPool(b, hash, n, 4, proc.WithEnv("GOMAXPROCS=1"))
 			futs := make([]*future.Future[[]byte], tasks)
 			for i := range n * 4 { // warm every process
 				futs[i] = p.Submit(ctx, i)
