@@ -57,4 +57,14 @@
 // Close kills it. Every process Start started is reaped exactly once, by
 // a goroutine of its own, however it ends: no zombies. A worker whose
 // parent dies sees its request pipe close and ends the same way.
+//
+// # Pools and flows on worker processes
+//
+// [NewBackend] puts a pool's workers in processes (pool.NewOn), and
+// [Backends] a flow's pool stage (flow.PoolOn): one process per worker,
+// pool.WithMaxQueued tasks pipelined on it, started up front for a
+// persistent pool, closed when its worker ends, and replaced when it is
+// lost, whose tasks in flight fail with an error matching
+// stage.ErrWorkerLost and [ErrProcessLost]. Everything else (balancing,
+// queues, limits, retries, timeouts, Stats, the Observer) is the pool's.
 package proc

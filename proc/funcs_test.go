@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sluice-go/sluice/remote"
 )
@@ -122,3 +124,56 @@ var (
 	counterWorker = remote.RegisterWorker("counter", newCounter)
 	add           = remote.RegisterMethod(counterWorker, "add", (*counter).Add)
 )
+
+// The functions the backend tests run through pools.
+var (
+	// whoami squares n and says which process did it.
+	whoami = remote.Register("whoami", func(_ context.Context, n int) (ran, error) {
+		return ran{N: n * n, Pid: os.Getpid()}, nil
+	})
+	// job logs its start to its Log file ("id pid" lines, appended whole),
+	// then, if it holds, says it started (see started) and waits for the
+	// worker's gate (openGate) or its ctx.
+	job = remote.Register("job", func(ctx context.Context, j jobIn) (ran, error) {
+		if j.Log != "" {
+			f, err := os.OpenFile(j.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+			if err != nil {
+				return ran{}, err
+			}
+			fmt.Fprintf(f, "%d %d\n", j.ID, os.Getpid())
+			f.Close()
+		}
+		if j.Hold {
+			blockStarted <- struct{}{}
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return ran{}, context.Cause(ctx)
+			}
+		}
+		return ran{N: j.ID * j.ID, Pid: os.Getpid()}, nil
+	})
+	gate     = make(chan struct{})
+	openGate = remote.Register("openGate", func(context.Context, struct{}) (struct{}, error) {
+		gateOnce.Do(func() { close(gate) })
+		return struct{}{}, nil
+	})
+	gateOnce sync.Once
+	// spin returns the worker's pid for n >= 0; for n < 0 it loops for
+	// ever, ignoring its ctx: only a kill ends it.
+	spin = remote.Register("spin", func(_ context.Context, n int) (int, error) {
+		for n < 0 {
+			spun.Add(1)
+		}
+		return os.Getpid(), nil
+	})
+	spun atomic.Int64
+)
+
+type ran struct{ N, Pid int }
+
+type jobIn struct {
+	ID   int
+	Hold bool
+	Log  string
+}

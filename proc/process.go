@@ -128,13 +128,31 @@ func (p *Process) Names() []string { return p.conn.Names() }
 // [WithHardTimeout]); a [*LostError] if the process dies before it
 // answers, or had died before; and [ErrClosed] after [Process.Close].
 func (p *Process) RoundTrip(ctx context.Context, req remote.Request) ([]byte, error) {
+	return p.roundTrip(ctx, req, false)
+}
+
+// waiting is p as a transport whose calls, when their ctx ends, wait for
+// the worker's answer or its end (remote.Conn.RoundTripWait).
+type waiting struct{ p *Process }
+
+func (w waiting) RoundTrip(ctx context.Context, req remote.Request) ([]byte, error) {
+	return w.p.roundTrip(ctx, req, true)
+}
+
+func (p *Process) roundTrip(ctx context.Context, req remote.Request, wait bool) ([]byte, error) {
 	p.mu.Lock()
 	closing := p.closing
 	p.mu.Unlock()
 	if closing {
 		return nil, ErrClosed
 	}
-	out, err := p.conn.RoundTrip(ctx, req)
+	var out []byte
+	var err error
+	if wait {
+		out, err = p.conn.RoundTripWait(ctx, req)
+	} else {
+		out, err = p.conn.RoundTrip(ctx, req)
+	}
 	if err != nil && (errors.Is(err, remote.ErrConnLost) || err == remote.ErrClosed) {
 		// The pipes are gone: the process has died, or is about to be
 		// killed by watch. Its own error says how.

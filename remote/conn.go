@@ -202,6 +202,21 @@ func (c *Conn) fail(err error) {
 // stops reading (a stopped process), the call blocks until the stream is
 // closed or broken.
 func (c *Conn) RoundTrip(ctx context.Context, req Request) ([]byte, error) {
+	return c.roundTrip(ctx, req, false)
+}
+
+// RoundTripWait is [Conn.RoundTrip] for a caller that must know the
+// server is done with a call before it goes on: the process backend,
+// which gives a worker's next task to the same process. When ctx ends
+// first, it sends the cancel frame and waits for the server's answer
+// (with [WithUnanswered], its timer starts then, so a server that ignores
+// the cancel can be ended), and returns that answer as it came, or an
+// error wrapping [ErrConnLost] if the connection ends first.
+func (c *Conn) RoundTripWait(ctx context.Context, req Request) ([]byte, error) {
+	return c.roundTrip(ctx, req, true)
+}
+
+func (c *Conn) roundTrip(ctx context.Context, req Request, wait bool) ([]byte, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -235,15 +250,31 @@ func (c *Conn) RoundTrip(ctx context.Context, req Request) ([]byte, error) {
 		callPool.Put(cl)
 		return r.payload, r.err
 	case <-ctx.Done():
-		if c.giveUp(id, req.Name) {
+		if wait {
+			if c.cancelling(id, req.Name) {
+				c.fw.write(Frame{Kind: KindCancel, ID: id}, c.sendLimit)
+			}
+		} else if c.giveUp(id, req.Name) {
 			callPool.Put(cl)
 			c.fw.write(Frame{Kind: KindCancel, ID: id}, c.sendLimit)
 			return nil, context.Cause(ctx)
 		}
-		r := <-cl.ch // being delivered: it wins
+		r := <-cl.ch // being delivered (it wins), or waited for
 		callPool.Put(cl)
 		return r.payload, r.err
 	}
+}
+
+// cancelling arms the WithUnanswered timer for call id, which stays in
+// flight, and reports whether the call still waits for its answer.
+func (c *Conn) cancelling(id uint64, name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.calls[id]; !ok {
+		return false
+	}
+	c.arm(id, name)
+	return true
 }
 
 // giveUp is take for a call whose ctx ended. With WithUnanswered it also
@@ -256,18 +287,25 @@ func (c *Conn) giveUp(id uint64, name string) bool {
 		return false
 	}
 	delete(c.calls, id)
-	if c.onUnanswered != nil {
-		c.cancelled[id] = time.AfterFunc(c.unanswered, func() {
-			c.mu.Lock()
-			_, still := c.cancelled[id]
-			delete(c.cancelled, id)
-			c.mu.Unlock()
-			if still {
-				c.onUnanswered(name)
-			}
-		})
-	}
+	c.arm(id, name)
 	return true
+}
+
+// arm starts the WithUnanswered timer for call id, if there is one; c.mu
+// is held.
+func (c *Conn) arm(id uint64, name string) {
+	if c.onUnanswered == nil {
+		return
+	}
+	c.cancelled[id] = time.AfterFunc(c.unanswered, func() {
+		c.mu.Lock()
+		_, still := c.cancelled[id]
+		delete(c.cancelled, id)
+		c.mu.Unlock()
+		if still {
+			c.onUnanswered(name)
+		}
+	})
 }
 
 // take removes call id, reporting whether it was still there (no result
