@@ -17,7 +17,6 @@ import (
 	"github.com/sluice-go/sluice/remote"
 )
 
-var natsSquare = remote.Register("bench.square", func(_ context.Context, n int) (int, error) { return n * n, nil })
 
 // natsInFlight is the pipelined rows' calls in flight.
 const natsInFlight = 64
@@ -93,10 +92,10 @@ func (r *natsRig) pool(b *testing.B, workers, lanes int) (*pool.Pool[int, int], 
 	}
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := d.AwaitLanes(actx, natsSquare.Name(), 1); err != nil {
+	if err := d.AwaitLanes(actx, square.Name(), 1); err != nil {
 		b.Fatal(err)
 	}
-	be, err := natsb.NewBackend(d, natsSquare, natsb.WithLanes(lanes))
+	be, err := natsb.NewBackend(d, square, natsb.WithLanes(lanes))
 	if err != nil {
 		b.Fatal(err)
 	}
