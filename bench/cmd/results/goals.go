@@ -137,6 +137,36 @@ var goals = []goal{
 		p50, p99 := s.median["p50-sec"]/a.median["p50-sec"], s.median["p99-sec"]/a.median["p99-sec"]
 		return p50 <= 1.5 && p99 <= 2, fmt.Sprintf("p50 %.2f×, p99 %.2f×", p50, p99), true
 	}},
+	{"Process pool: p50 at most 1.2× the raw pipe round trip; 16 in flight at least 0.8× its calls/s", func(rows []*row) (bool, string, bool) {
+		p1, r1 := find(rows, "Process", "sluice-proc", "inflight=1"), find(rows, "Process", "raw-pipe", "inflight=1")
+		p16, r16 := find(rows, "Process", "sluice-proc", "inflight=16"), find(rows, "Process", "raw-pipe", "inflight=16")
+		if p1 == nil || r1 == nil || p16 == nil || r16 == nil || r1.median["p50-µs"] == 0 || r16.median["calls/s"] == 0 {
+			return false, "", false
+		}
+		lat := p1.median["p50-µs"] / r1.median["p50-µs"]
+		tput := p16.median["calls/s"] / r16.median["calls/s"]
+		return lat <= 1.2 && tput >= 0.8, fmt.Sprintf("p50 %.1f µs against %.1f µs (%.2f×); 16 in flight %.0f against %.0f calls/s (%.2f×)",
+			p1.median["p50-µs"], r1.median["p50-µs"], lat, p16.median["calls/s"], r16.median["calls/s"], tput), true
+	}},
+	{"Process pool, CPU-bound: 2 processes at least 1.7× one", func(rows []*row) (bool, string, bool) {
+		one, two := find(rows, "ProcessCPU", "sluice-proc", "processes=1"), find(rows, "ProcessCPU", "sluice-proc", "processes=2")
+		if one == nil || two == nil || one.median["tasks/s"] == 0 {
+			return false, "", false
+		}
+		x := two.median["tasks/s"] / one.median["tasks/s"]
+		return x >= 1.7, fmt.Sprintf("%.0f against %.0f tasks/s (%.2f×)", two.median["tasks/s"], one.median["tasks/s"], x), true
+	}},
+	{"NATS pool: p50 at most 1.2× raw request-reply; 64 in flight at least 0.7× its calls/s", func(rows []*row) (bool, string, bool) {
+		pl, rl := find(rows, "NATSLatency", "sluice-natsb", ""), find(rows, "NATSLatency", "nats-request", "")
+		pt, rt := find(rows, "NATSThroughput", "sluice-natsb", ""), find(rows, "NATSThroughput", "nats-request", "")
+		if pl == nil || rl == nil || pt == nil || rt == nil || rl.median["p50-sec"] == 0 || rt.median["calls/s"] == 0 {
+			return false, "", false
+		}
+		lat := pl.median["p50-sec"] / rl.median["p50-sec"]
+		tput := pt.median["calls/s"] / rt.median["calls/s"]
+		return lat <= 1.2 && tput >= 0.7, fmt.Sprintf("p50 %.1f µs against %.1f µs (%.2f×); %.0f against %.0f calls/s (%.2f×)",
+			pl.median["p50-sec"]*1e6, rl.median["p50-sec"]*1e6, lat, pt.median["calls/s"], rt.median["calls/s"], tput), true
+	}},
 	{"Submit then await: at most 1.3× a hand-rolled channel pool with a result channel per task", func(rows []*row) (bool, string, bool) {
 		s, c := find(rows, "Submit", "sluice", ""), find(rows, "Submit", "chan-future", "")
 		if s == nil || c == nil {

@@ -62,6 +62,24 @@ var (
 			{"allocs/op", "allocs/task", 1, 2, false},
 			{"B/op", "B/task", 1, 0, false},
 		},
+		"Process": {
+			{"p50-µs", "p50 µs", 1, 1, false},
+			{"p99-µs", "p99 µs", 1, 0, false},
+			{"calls/s", "calls/s", 1, 0, true},
+			{"allocs/op", "allocs/call", 1, 0, false},
+		},
+		"ProcessCPU": {
+			{"tasks/s", "tasks/s", 1, 0, true},
+			{"sec/op", "ms/run", 1e3, 1, false},
+		},
+		"NATSLatency": {
+			{"p50-sec", "p50 µs", 1e6, 1, false},
+			{"p99-sec", "p99 µs", 1e6, 1, false},
+			{"sec/op", "mean µs", 1e6, 1, false},
+		},
+		"NATSThroughput": {
+			{"calls/s", "calls/s", 1, 0, true},
+		},
 		"MixedOrder": {
 			{"makespan/ideal", "makespan/ideal", 1, 3, false},
 			{"sec/op", "ms/run", 1e3, 1, false},
@@ -70,11 +88,15 @@ var (
 	}
 	// The subject each comparison's ratios are taken against.
 	baselines = map[string]string{
-		"Limiter":    "sluice-gcra",
-		"Balance":    "sluice-leastactive",
-		"Burst":      "sluice-ondemand",
-		"HeavyTail":  "sluice-roundrobin",
-		"MixedOrder": "sluice-flow-unordered",
+		"Limiter":        "sluice-gcra",
+		"Balance":        "sluice-leastactive",
+		"Burst":          "sluice-ondemand",
+		"HeavyTail":      "sluice-roundrobin",
+		"MixedOrder":     "sluice-flow-unordered",
+		"Process":        "sluice-proc",
+		"ProcessCPU":     "sluice-proc",
+		"NATSLatency":    "sluice-natsb",
+		"NATSThroughput": "sluice-natsb",
 	}
 	// What each comparison measures, for the reader.
 	about = map[string]string{
@@ -93,8 +115,15 @@ var (
 			"p50/p99 over them, mean = ns/op. ants, chan and goroutine make a result channel per task.",
 		"MixedOrder": "200 items sleeping 1ms, or 50ms one in ten (a fixed seeded order), through 16 workers, results in input order or in any order; " +
 			"makespan over the ideal max(total work / 16, longest item). Lower is better; ordered over unordered is what keeping order costs. One op is one whole run.",
+		"Process": "A tiny task (square an int, gob-encoded) through one worker process: raw-pipe is the floor, one loop each side writing and reading the same frames with the same codec; " +
+			"sluice-proc is a pool on proc.NewBackend. inflight=1 is one call at a time (p50/p99 per call); inflight=16 keeps 16 in flight (calls/s; p50/p99 per batch for raw-pipe).",
+		"ProcessCPU": "SHA-256 tasks through a pool on proc.NewBackend with 1 or 2 worker processes (GOMAXPROCS 1 each) on 2 cores; tasks/s, higher is better.",
+		"NATSLatency": "One tiny task at a time to one worker over an embedded NATS server on loopback: nats-request is raw nats.go request-reply to a responder doing the same work; " +
+			"sluice-natsb is a pool on the NATS backend; p50/p99 per call.",
+		"NATSThroughput": "The same, 64 calls in flight; calls/s, higher is better.",
 	}
-	order = []string{"Submit", "Stream", "OrderedStream", "Limiter", "Balance", "Burst", "HeavyTail", "CPUBound", "IdleLatency", "MixedOrder"}
+	order = []string{"Submit", "Stream", "OrderedStream", "Limiter", "Balance", "Burst", "HeavyTail", "CPUBound", "IdleLatency", "MixedOrder",
+		"Process", "ProcessCPU", "NATSLatency", "NATSThroughput"}
 )
 
 func baseline(cmp string) string {
