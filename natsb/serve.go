@@ -247,7 +247,7 @@ type winstance struct {
 	sessions map[sessKey]*wsession
 	byOrig   map[origKey]*wsession // the calls in flight
 	inflight int
-	idle     chan struct{} // closed when inflight drops to 0, if not nil
+	idle     chan struct{}  // closed when inflight drops to 0, if not nil
 	ending   sync.WaitGroup // sessions closing on their own goroutines
 	errs     []error        // their Close errors; mu
 }
