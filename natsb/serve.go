@@ -24,6 +24,7 @@ type workerOptions struct {
 	lanes     int
 	heartbeat time.Duration
 	drain     time.Duration
+	durable   *Durable
 	err       error
 }
 
@@ -132,6 +133,15 @@ func Serve(ctx context.Context, nc *nats.Conn, opts ...WorkerOption) error {
 	if err := ws.start(); err != nil {
 		return err
 	}
+	if o.durable != nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		dw, err := ws.startDurable(sctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("natsb: Serve: %w", err)
+		}
+		ws.dur = dw
+	}
 	t := time.NewTicker(o.heartbeat)
 	defer t.Stop()
 	for {
@@ -157,6 +167,7 @@ type workerSet struct {
 	client uint64
 	insts  []*winstance
 	subs   []*nats.Subscription // discover, client gone
+	dur    *dworker             // with WithWorkerDurable
 }
 
 func (ws *workerSet) start() error {
@@ -228,6 +239,9 @@ func (ws *workerSet) drain() error {
 		in.awaitIdle(deadline)
 	}
 	var errs []error
+	if ws.dur != nil {
+		errs = append(errs, ws.dur.drain(deadline))
+	}
 	for _, in := range ws.insts {
 		errs = append(errs, in.close()...)
 	}
