@@ -69,9 +69,9 @@ type result struct {
 type Option func(*options)
 
 type options struct {
-	prefix string
-	misses int
-	sys    *nats.Conn
+	prefix  string
+	misses  int
+	sys     *nats.Conn
 	noWait  bool
 	durable *Durable
 	err     error

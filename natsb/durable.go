@@ -91,7 +91,7 @@ func WithDurable(c Durable) Option {
 //
 //	P.tasks             the tasks stream P_tasks (work queue, discard new)
 //	P.results.D.ID      the results stream P_results: task ID of dispatcher D
-func tasksSubject(p string) string     { return p + ".tasks" }
+func tasksSubject(p string) string      { return p + ".tasks" }
 func resultsSubject(p, d string) string { return p + ".results." + d }
 
 const hdrReply = "Sluice-Reply" // a task's results subject
