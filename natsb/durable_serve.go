@@ -12,9 +12,12 @@ import (
 	"github.com/sluice-go/sluice/remote"
 )
 
-// WithWorkerDurable has every instance also take tasks from the durable
-// mode's stream (see [Durable]; give the dispatchers' values), with as
-// many at once as its lanes. The connection's server needs JetStream.
+// WithWorkerDurable has Serve also take tasks from the durable mode's
+// stream (see [Durable]; give the dispatchers' values), as many at once
+// as [WithWorkerLanes]; on its ctx it stops taking them and drains them
+// as it drains the instances (a task not acked by the drain timeout is
+// delivered again). The connection's server needs JetStream, and the
+// connection should reconnect, to ride out a server restart.
 func WithWorkerDurable(c Durable) WorkerOption {
 	return func(o *workerOptions) {
 		c, err := c.withDefaults()
