@@ -96,6 +96,9 @@ func (b *Backend[In, Out]) Lanes() int { return b.lanes }
 // and context.Cause(ctx) at once if ctx ends first (the attempt's ctx on
 // the instance is cancelled too).
 func (b *Backend[In, Out]) Run(ctx context.Context, w int, in In) (Out, error) {
+	if b.d.dur != nil {
+		return b.f.Call(ctx, durableTransport{b.d}, w, in)
+	}
 	inst, err := b.bind(ctx, w)
 	if err != nil {
 		var zero Out
@@ -107,6 +110,9 @@ func (b *Backend[In, Out]) Run(ctx context.Context, w int, in In) (Out, error) {
 // Start binds worker w ahead of its first task, waiting under ctx for an
 // instance if there is none.
 func (b *Backend[In, Out]) Start(ctx context.Context, w int) error {
+	if b.d.dur != nil {
+		return nil // any instance takes a durable task
+	}
 	_, err := b.bind(ctx, w)
 	return err
 }

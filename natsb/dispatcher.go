@@ -42,6 +42,7 @@ type Dispatcher struct {
 	backends int
 	changed  chan struct{} // closed and replaced when the fleet changes
 	closed   bool
+	dur      *durable // the durable mode's, with WithDurable
 }
 
 // instance is one worker instance as the dispatcher sees it.
@@ -68,11 +69,12 @@ type result struct {
 type Option func(*options)
 
 type options struct {
-	prefix string
-	misses int
-	sys    *nats.Conn
-	noWait bool
-	err    error
+	prefix  string
+	misses  int
+	sys     *nats.Conn
+	noWait  bool
+	durable *Durable
+	err     error
 }
 
 // WithPrefix sets the subjects' first token; the default is
@@ -153,6 +155,9 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, opts ...Option) (*Dispatc
 			err = flush(ctx, o.sys)
 		}
 	}
+	if err == nil && o.durable != nil {
+		err = d.startDurable(ctx)
+	}
 	if err == nil {
 		err = nc.Publish(discoverSubject(o.prefix), nil)
 	}
@@ -161,6 +166,9 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, opts ...Option) (*Dispatc
 	}
 	if err != nil {
 		d.unsubscribe()
+		if d.dur != nil {
+			d.closeDurable()
+		}
 		return nil, fmt.Errorf("natsb: starting a dispatcher: %w", err)
 	}
 	go d.check()
@@ -197,6 +205,9 @@ func (d *Dispatcher) Close() error {
 	close(d.stop)
 	<-d.checked
 	d.unsubscribe()
+	if d.dur != nil {
+		d.closeDurable()
+	}
 	err := d.nc.Publish(clientGoneSubject(d.o.prefix), []byte(d.inbox))
 	if err == nil {
 		err = d.nc.Flush()

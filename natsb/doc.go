@@ -38,6 +38,11 @@
 // refuse. A cancelled call sends a cancel, which cancels the task's ctx
 // on the instance.
 //
+// The durable mode ([WithDurable], [WithWorkerDurable], see [Durable])
+// is at least once instead: tasks go through a JetStream work-queue
+// stream and every future settles exactly once, through worker deaths
+// and server restarts.
+//
 // # Limits and security
 //
 // A request or result over the server's max_payload fails that call with

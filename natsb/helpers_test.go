@@ -81,12 +81,13 @@ type worker struct {
 	done chan struct{}
 }
 
-func (c *cluster) startWorker(t *testing.T, lanes int) *worker {
+func (c *cluster) startWorker(t *testing.T, lanes int, env ...string) *worker {
 	t.Helper()
 	self, err := os.Executable()
 	require.NoError(t, err)
 	cmd := exec.Command(self, "-test.run=^$")
 	cmd.Env = append(os.Environ(), envWorker+"="+c.s.URL(), envLanes+"="+strconv.Itoa(lanes))
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
 	w := &worker{cmd: cmd, done: make(chan struct{})}

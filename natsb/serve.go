@@ -3,7 +3,6 @@ package natsb
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
@@ -25,6 +24,7 @@ type workerOptions struct {
 	lanes     int
 	heartbeat time.Duration
 	drain     time.Duration
+	durable   *Durable
 	err       error
 }
 
@@ -133,6 +133,15 @@ func Serve(ctx context.Context, nc *nats.Conn, opts ...WorkerOption) error {
 	if err := ws.start(); err != nil {
 		return err
 	}
+	if o.durable != nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		dw, err := ws.startDurable(sctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("natsb: Serve: %w", err)
+		}
+		ws.dur = dw
+	}
 	t := time.NewTicker(o.heartbeat)
 	defer t.Stop()
 	for {
@@ -158,13 +167,14 @@ type workerSet struct {
 	client uint64
 	insts  []*winstance
 	subs   []*nats.Subscription // discover, client gone
+	dur    *dworker             // with WithWorkerDurable
 }
 
 func (ws *workerSet) start() error {
 	for range ws.o.instances {
 		id := rand.Text()
 		in := &winstance{ws: ws, id: id, subject: instanceSubject(ws.o.prefix, id),
-			sessions: make(map[sessKey]*wsession), byOrig: make(map[origKey]callRef)}
+			sessions: make(map[sessKey]*wsession), byOrig: make(map[origKey]*wsession)}
 		sub, err := ws.nc.Subscribe(in.subject, in.onMsg)
 		if err != nil {
 			return fmt.Errorf("natsb: Serve: subscribing: %w", err)
@@ -229,6 +239,9 @@ func (ws *workerSet) drain() error {
 		in.awaitIdle(deadline)
 	}
 	var errs []error
+	if ws.dur != nil {
+		errs = append(errs, ws.dur.drain(deadline))
+	}
 	for _, in := range ws.insts {
 		errs = append(errs, in.close()...)
 	}
@@ -246,9 +259,11 @@ type winstance struct {
 
 	mu       sync.Mutex
 	sessions map[sessKey]*wsession
-	byOrig   map[origKey]callRef
+	byOrig   map[origKey]*wsession // the calls in flight
 	inflight int
-	idle     chan struct{} // closed when inflight drops to 0, if not nil
+	idle     chan struct{}  // closed when inflight drops to 0, if not nil
+	ending   sync.WaitGroup // sessions closing on their own goroutines
+	errs     []error        // their Close errors; mu
 }
 
 type sessKey struct {
@@ -259,11 +274,6 @@ type sessKey struct {
 type origKey struct {
 	client string
 	id     uint64
-}
-
-type callRef struct {
-	s     *wsession
-	local uint64
 }
 
 // onMsg relays a request or a cancel into its session, or ends one.
@@ -279,54 +289,52 @@ func (in *winstance) onMsg(m *nats.Msg) {
 		}
 		return
 	}
-	kind, id, at, err := frameID(m.Data)
-	if err != nil {
+	var f remote.Frame
+	if f.UnmarshalBinary(m.Data) != nil {
 		return
 	}
-	switch kind {
+	switch f.Kind {
 	case remote.KindRequest:
-		w, n := binary.Varint(m.Data[at:])
-		if n <= 0 {
-			return
-		}
-		in.request(sessKey{client, int(w)}, m.Reply, id, m.Data[at:])
+		in.request(sessKey{client, f.Worker}, f)
 	case remote.KindCancel:
 		in.mu.Lock()
-		ref, ok := in.byOrig[origKey{client, id}]
+		s := in.byOrig[origKey{client, f.ID}]
 		in.mu.Unlock()
-		if ok {
-			ref.s.write(withID(remote.KindCancel, ref.local, nil))
+		if s != nil {
+			s.rs.Handle(f)
 		}
 	}
 }
 
-func (in *winstance) request(k sessKey, reply string, id uint64, rest []byte) {
+// request hands a request to its session, starting one if need be. A
+// session that is closing drops it: its pool worker has ended.
+func (in *winstance) request(k sessKey, f remote.Frame) {
 	in.mu.Lock()
 	s := in.sessions[k]
 	if s == nil {
 		s = in.newSession(k)
 		in.sessions[k] = s
 	}
-	s.next++
-	local := s.next
-	s.pending[local] = pendingCall{reply: reply, orig: id}
-	in.byOrig[origKey{k.client, id}] = callRef{s, local}
+	in.byOrig[origKey{k.client, f.ID}] = s
 	in.inflight++
 	in.mu.Unlock()
-	s.write(withID(remote.KindRequest, local, rest))
+	if s.rs.Handle(f) != nil {
+		in.answered(s, f.ID)
+		in.sent()
+	}
 }
 
-// answered forgets a call once its answer is out.
-func (in *winstance) answered(s *wsession, local uint64) (pendingCall, bool) {
+// answered forgets a call once its answer is on its way, reporting
+// whether it was in flight.
+func (in *winstance) answered(s *wsession, id uint64) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	p, ok := s.pending[local]
-	if !ok {
-		return p, false
+	k := origKey{s.key.client, id}
+	if in.byOrig[k] != s {
+		return false
 	}
-	delete(s.pending, local)
-	delete(in.byOrig, origKey{s.key.client, p.orig})
-	return p, true
+	delete(in.byOrig, k)
+	return true
 }
 
 // sent counts a call out once its answer is published, so that a drain
@@ -376,7 +384,7 @@ func (in *winstance) endSession(k sessKey) {
 	delete(in.sessions, k)
 	in.mu.Unlock()
 	if s != nil {
-		s.end()
+		in.end(s)
 	}
 }
 
@@ -391,28 +399,32 @@ func (in *winstance) endClient(client string) {
 	}
 	in.mu.Unlock()
 	for _, s := range ended {
-		s.end()
+		in.end(s)
 	}
+}
+
+// end closes a session on a goroutine of its own: Close waits for the
+// session's calls, which must not hold up the instance's messages.
+func (in *winstance) end(s *wsession) {
+	in.ending.Go(func() {
+		if err := s.rs.Close(); err != nil {
+			in.mu.Lock()
+			in.errs = append(in.errs, err)
+			in.mu.Unlock()
+		}
+	})
 }
 
 // close ends every session and waits for them, returning their errors.
 func (in *winstance) close() []error {
 	in.mu.Lock()
-	ss := make([]*wsession, 0, len(in.sessions))
 	for k, s := range in.sessions {
 		delete(in.sessions, k)
-		ss = append(ss, s)
+		in.end(s)
 	}
 	in.mu.Unlock()
-	for _, s := range ss {
-		s.end()
-	}
-	var errs []error
-	for _, s := range ss {
-		<-s.done
-		if s.err != nil {
-			errs = append(errs, s.err)
-		}
-	}
-	return errs
+	in.ending.Wait()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.errs
 }

@@ -25,6 +25,9 @@ type Server struct {
 	s      *server.Server
 	url    string
 	sysURL string
+	o      options
+	port   int
+	pass   [2]string // the application's and the system account's
 }
 
 // Option configures [Start].
@@ -32,7 +35,21 @@ type Option func(*options)
 
 type options struct {
 	maxPayload int32
+	storeDir   string // JetStream's, if not ""
 	err        error
+}
+
+// WithJetStream enables JetStream for the application account, with its
+// file store in dir (give it t.TempDir() in a test, and the same dir to
+// the server after it, as [Server.Restart] does, to find the streams
+// again). natsb's durable mode needs it.
+func WithJetStream(dir string) Option {
+	return func(o *options) {
+		if dir == "" && o.err == nil {
+			o.err = errors.New("embedded: WithJetStream(\"\"): want a store directory")
+		}
+		o.storeDir = dir
+	}
 }
 
 // WithMaxPayload sets the largest message the server accepts, in bytes;
@@ -57,21 +74,26 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	if o.err != nil {
 		return nil, o.err
 	}
+	return start(ctx, o, server.RANDOM_PORT, [2]string{rand.Text(), rand.Text()})
+}
+
+func start(ctx context.Context, o options, port int, pass [2]string) (*Server, error) {
 	app, sys := server.NewAccount(AppAccount), server.NewAccount(SystemAccount)
-	appPass, sysPass := rand.Text(), rand.Text()
 	sopts := &server.Options{
 		ServerName:    "sluice-embedded",
 		Host:          "127.0.0.1",
-		Port:          server.RANDOM_PORT,
+		Port:          port,
 		NoLog:         true,
 		NoSigs:        true,
 		MaxPayload:    o.maxPayload,
 		Accounts:      []*server.Account{app, sys},
 		SystemAccount: SystemAccount,
 		Users: []*server.User{
-			{Username: "sluice", Password: appPass, Account: app},
-			{Username: "sys", Password: sysPass, Account: sys},
+			{Username: "sluice", Password: pass[0], Account: app},
+			{Username: "sys", Password: pass[1], Account: sys},
 		},
+		JetStream: o.storeDir != "",
+		StoreDir:  o.storeDir,
 	}
 	s, err := server.NewServer(sopts)
 	if err != nil {
@@ -90,12 +112,39 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		}
 		return nil, errors.New("embedded: the server did not get ready in time")
 	}
+	if o.storeDir != "" {
+		acc, err := s.LookupAccount(AppAccount)
+		if err == nil {
+			err = acc.EnableJetStream(nil, nil) // the default limits; recovers the streams in the store
+		}
+		if err != nil {
+			s.Shutdown()
+			s.WaitForShutdown()
+			return nil, fmt.Errorf("embedded: enabling JetStream: %w", err)
+		}
+	}
 	addr := s.Addr().(*net.TCPAddr)
 	host := net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port))
 	mk := func(user, pass string) string {
 		return (&url.URL{Scheme: "nats", User: url.UserPassword(user, pass), Host: host}).String()
 	}
-	return &Server{s: s, url: mk("sluice", appPass), sysURL: mk("sys", sysPass)}, nil
+	return &Server{s: s, url: mk("sluice", pass[0]), sysURL: mk("sys", pass[1]), o: o, port: addr.Port, pass: pass}, nil
+}
+
+// Restart shuts the server down, as a crash or an upgrade would (every
+// client connection breaks), and starts it again on the same port with
+// the same credentials and, with [WithJetStream], the same store, so that
+// clients reconnect to the same URLs and find their streams. It waits
+// under ctx until the new server accepts connections. On an error the
+// server stays down.
+func (s *Server) Restart(ctx context.Context) error {
+	s.Shutdown()
+	n, err := start(ctx, s.o, s.port, s.pass)
+	if err != nil {
+		return err
+	}
+	s.s = n.s
+	return nil
 }
 
 // URL returns the server's URL with the application account's

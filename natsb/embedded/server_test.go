@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/natsb/embedded"
@@ -57,4 +58,40 @@ func TestShutdownTwice(t *testing.T) {
 	require.NoError(t, err)
 	s.Shutdown()
 	s.Shutdown()
+}
+
+// TestRestartKeepsJetStream: a message stored in a file-store stream is
+// there after Restart, on the same URL, for a client that reconnected.
+func TestRestartKeepsJetStream(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := embedded.Start(ctx, embedded.WithJetStream(t.TempDir()))
+	require.NoError(t, err)
+	defer s.Shutdown()
+	back := make(chan struct{}, 1)
+	nc, err := nats.Connect(s.URL(), nats.ReconnectWait(20*time.Millisecond), nats.MaxReconnects(-1),
+		nats.ReconnectHandler(func(*nats.Conn) { back <- struct{}{} }))
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "KEEP", Subjects: []string{"keep"}, Storage: jetstream.FileStorage})
+	require.NoError(t, err)
+	_, err = js.Publish(ctx, "keep", []byte("kept"))
+	require.NoError(t, err)
+
+	require.NoError(t, s.Restart(ctx))
+	select {
+	case <-back:
+	case <-ctx.Done():
+		t.Fatal("no reconnect")
+	}
+	m, err := st.GetLastMsgForSubject(ctx, "keep")
+	require.NoError(t, err)
+	require.Equal(t, "kept", string(m.Data))
+}
+
+func TestWithJetStreamEmptyDir(t *testing.T) {
+	_, err := embedded.Start(context.Background(), embedded.WithJetStream(""))
+	require.ErrorContains(t, err, `embedded: WithJetStream("")`)
 }

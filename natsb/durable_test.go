@@ -1,0 +1,155 @@
+package natsb_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-go/sluice/future"
+	"github.com/sluice-go/sluice/natsb"
+	"github.com/sluice-go/sluice/natsb/embedded"
+	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/remote"
+)
+
+// tally squares and tells the test each run ("natsb_test.ran": n).
+var tally = remote.Register("natsb_test.tally", func(_ context.Context, n int) (int, error) {
+	testNC.Publish("natsb_test.ran", []byte(strconv.Itoa(n)))
+	return n * n, nil
+})
+
+// newDurable is a JetStream server with a file store, a reconnecting
+// connection and a durable dispatcher on it.
+func newDurable(t *testing.T) *cluster {
+	t.Helper()
+	ctx := within(t, 10*time.Second)
+	s, err := embedded.Start(ctx, embedded.WithJetStream(t.TempDir()))
+	require.NoError(t, err)
+	t.Cleanup(s.Shutdown)
+	nc, err := nats.Connect(s.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	d, err := natsb.NewDispatcher(ctx, nc, natsb.WithDurable(testDurable))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
+	testNC = nc
+	return &cluster{s: s, nc: nc, d: d}
+}
+
+func durablePool(t *testing.T, c *cluster, workers int) *pool.Pool[int, int] {
+	t.Helper()
+	b, err := natsb.NewBackend(c.d, tally)
+	require.NoError(t, err)
+	p, err := pool.NewOn(context.Background(), b, pool.WithMaxWorkers(workers))
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Stop(context.Background()) })
+	return p
+}
+
+// TestDurable_KilledBeforeAck: a worker process SIGKILLed after it ran a
+// task and published its result but before it acked: the task is
+// delivered again to another worker and runs again, and its future
+// settles once, with the value. Ten rounds.
+func TestDurable_KilledBeforeAck(t *testing.T) {
+	for round := range 10 {
+		t.Run(strconv.Itoa(round), func(t *testing.T) {
+			c := newDurable(t)
+			ran, err := c.nc.SubscribeSync("natsb_test.ran")
+			require.NoError(t, err)
+			hung, err := c.nc.SubscribeSync("natsb_test.beforeack")
+			require.NoError(t, err)
+			require.NoError(t, c.nc.Flush())
+			a := c.startWorker(t, 1, envDurable+"=1", envHang+"=1")
+			p := durablePool(t, c, 1)
+			ctx := within(t, 20*time.Second)
+
+			f := p.Submit(ctx, 7)
+			_, err = hung.NextMsgWithContext(ctx)
+			require.NoError(t, err, "the worker published and stopped before acking")
+			a.kill()
+			c.startWorker(t, 1, envDurable+"=1")
+			for range 2 {
+				m, err := ran.NextMsgWithContext(ctx)
+				require.NoError(t, err, "the task runs twice: at least once")
+				require.Equal(t, "7", string(m.Data))
+			}
+			v, err := f.Await(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 49, v)
+			require.Equal(t, 64, mustNext(t, ctx, p, 8), "the pool goes on")
+			require.Equal(t, uint64(2), p.Stats().Succeeded, "one result per task")
+		})
+	}
+}
+
+// mustNext submits n, awaits it and returns its value.
+func mustNext(t *testing.T, ctx context.Context, p *pool.Pool[int, int], n int) int {
+	t.Helper()
+	v, err := p.Submit(ctx, n).Await(ctx)
+	require.NoError(t, err)
+	return v
+}
+
+// TestDurable_ServerRestart: the embedded server (file store) restarts
+// while tasks are queued and running; every future settles once with its
+// value. Ten rounds.
+func TestDurable_ServerRestart(t *testing.T) {
+	for round := range 10 {
+		t.Run(strconv.Itoa(round), func(t *testing.T) {
+			c := newDurable(t)
+			c.startWorker(t, 2, envDurable+"=1")
+			p := durablePool(t, c, 4)
+			ctx := within(t, 30*time.Second)
+			const n = 20
+			futs := make([]*future.Future[int], n)
+			for i := range futs {
+				futs[i] = p.Submit(ctx, i)
+			}
+			_, err := futs[0].Await(ctx)
+			require.NoError(t, err)
+			require.NoError(t, c.s.Restart(ctx))
+			for i, f := range futs {
+				v, err := f.Await(ctx)
+				require.NoError(t, err, "task %d", i)
+				require.Equal(t, i*i, v)
+			}
+			require.Equal(t, uint64(n), p.Stats().Succeeded)
+		})
+	}
+}
+
+// crash ends the worker process that runs it.
+var crash = remote.Register("natsb_test.crash", func(context.Context, int) (int, error) {
+	os.Exit(3)
+	return 0, nil
+})
+
+// TestDurable_MaxDeliveries: a task that kills every worker that runs it
+// is delivered MaxDeliveries (2) times, and the next delivery fails its
+// future with ErrMaxDeliveries without running it.
+func TestDurable_MaxDeliveries(t *testing.T) {
+	c := newDurable(t)
+	b, err := natsb.NewBackend(c.d, crash)
+	require.NoError(t, err)
+	p, err := pool.NewOn(context.Background(), b, pool.WithMaxWorkers(1))
+	require.NoError(t, err)
+	defer p.Stop(context.Background())
+	ctx := within(t, 20*time.Second)
+	f := p.Submit(ctx, 1)
+	for range testDurable.MaxDeliveries {
+		w := c.startWorker(t, 1, envDurable+"=1")
+		select {
+		case <-w.done: // it ran the task
+		case <-ctx.Done():
+			t.Fatal("the task was not delivered")
+		}
+	}
+	c.startWorker(t, 1, envDurable+"=1")
+	_, err = f.Await(ctx)
+	require.ErrorIs(t, err, natsb.ErrMaxDeliveries)
+}
