@@ -17,7 +17,6 @@ import (
 	"github.com/sluice-go/sluice/remote"
 )
 
-
 // natsInFlight is the pipelined rows' calls in flight.
 const natsInFlight = 64
 
