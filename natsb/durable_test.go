@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/future"
@@ -152,4 +154,99 @@ func TestDurable_MaxDeliveries(t *testing.T) {
 	c.startWorker(t, 1, envDurable+"=1")
 	_, err = f.Await(ctx)
 	require.ErrorIs(t, err, natsb.ErrMaxDeliveries)
+}
+
+// TestDurable_BoundedStreamIsBackpressure: with the tasks stream full
+// (MaxTasks, discard new) of tasks that a worker holds, the pool's
+// workers wait to publish more, the pool's pending count reaches its
+// cap, and the pool's pending policy decides: Fail gives ErrFull at once,
+// Block holds Submit until a release makes room. After the releases
+// every task, the ones the stream refused at first too, runs and
+// settles once.
+func TestDurable_BoundedStreamIsBackpressure(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		policy pool.PendingPolicy
+	}{{"fail", pool.Fail}, {"block", pool.Block}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newDurable(t)
+			ctx := within(t, 30*time.Second)
+			attempts, err := c.nc.SubscribeSync("sluice.tasks") // every publish, refused ones too
+			require.NoError(t, err)
+			started, err := c.nc.SubscribeSync("natsb_test.started")
+			require.NoError(t, err)
+			require.NoError(t, c.nc.Flush())
+			c.inProc(t, natsb.WithWorkerDurable(testDurable), natsb.WithWorkerLanes(1))
+
+			const pending = 8 // twice the stream's MaxTasks (4): half of them wait to be published
+			b, err := natsb.NewBackend(c.d, hold)
+			require.NoError(t, err)
+			p, err := pool.NewOn(context.Background(), b, pool.WithMaxWorkers(pending), pool.WithMaxQueued(1),
+				pool.WithMaxPending(pending, tc.policy))
+			require.NoError(t, err)
+			defer p.Stop(context.Background())
+			futs := make([]*future.Future[int], 0, pending+1)
+			for i := range pending {
+				futs = append(futs, p.Submit(ctx, i))
+			}
+
+			// A publish sent again was refused: the stream is full.
+			seen := map[string]int{}
+			for retried := false; !retried; {
+				m, err := attempts.NextMsgWithContext(ctx)
+				require.NoError(t, err, "a publish is refused and sent again")
+				id := m.Header.Get(nats.MsgIdHdr)
+				seen[id]++
+				retried = seen[id] > 1
+			}
+			js, err := jetstream.New(c.nc)
+			require.NoError(t, err)
+			st, err := js.Stream(ctx, "sluice_tasks")
+			require.NoError(t, err)
+			info, err := st.Info(ctx)
+			require.NoError(t, err)
+			require.Equal(t, uint64(testDurable.MaxTasks), info.State.Msgs, "the stream holds MaxTasks tasks, no more")
+
+			// release lets k held tasks return, each once it has started.
+			release := func(k int) {
+				for range k {
+					m, err := started.NextMsgWithContext(ctx)
+					require.NoError(t, err)
+					id, _, _ := strings.Cut(string(m.Data), " ")
+					require.NoError(t, c.nc.Publish("natsb_test.release."+id, nil))
+				}
+			}
+			left := pending
+			switch tc.policy {
+			case pool.Fail:
+				_, err := p.Submit(ctx, pending).Await(ctx)
+				require.ErrorIs(t, err, pool.ErrFull)
+			case pool.Block:
+				submitted := make(chan *future.Future[int], 1)
+				go func() { submitted <- p.Submit(ctx, pending) }()
+				select {
+				case <-submitted:
+					t.Fatal("Submit returned with the pool's pending tasks at the cap")
+				default:
+				}
+				release(1)
+				left--
+				select {
+				case f := <-submitted:
+					futs = append(futs, f)
+					left++
+				case <-ctx.Done():
+					t.Fatal("Submit still blocked after a task finished")
+				}
+			}
+			release(left)
+			for i, f := range futs {
+				v, err := f.Await(ctx)
+				require.NoError(t, err, "task %d", i)
+				require.Equal(t, os.Getpid(), v)
+			}
+			require.NoError(t, p.Stop(ctx)) // the counts are final once it has stopped
+			require.Equal(t, uint64(len(futs)), p.Stats().Succeeded, "one result per task")
+		})
+	}
 }

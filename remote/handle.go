@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"sync"
 )
@@ -11,16 +10,17 @@ import (
 // one frame per message (a message broker, say) rather than a stream:
 // the caller hands it each request or cancel frame with [Session.Handle],
 // and it calls send with each response frame's body as the call
-// finishes. Requests run as under Serve: each on a goroutine of its own,
-// with a ctx that a cancel for its id cancels, panics caught, a stateful
+// finishes. Requests run as under Serve: on goroutines the session keeps
+// for as long as calls keep coming, many at once, with a ctx that a cancel for its id cancels, panics caught, a stateful
 // worker's calls one at a time in the order they were handled, on an
 // instance made for its worker id and closed by [Session.Close]. There is
 // no hello: the transport agrees on the frame limit.
 //
 // A Session is safe for concurrent use, except that Handle calls must not
 // overlap (the order they come in is the order of a stateful worker's
-// calls). It must not be copied. It costs no goroutine of its own, only
-// one per call in flight.
+// calls). It must not be copied. It costs no goroutine of its own while
+// idle: one per call in flight, each kept for a second after its call to
+// take the next, so that a busy session starts none per call.
 type Session struct {
 	s      *session
 	cancel context.CancelCauseFunc
@@ -43,7 +43,7 @@ func NewSession(ctx context.Context, limit int, send func(body []byte)) *Session
 		limit = DefaultMaxFrame
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	return &Session{s: newSession(ctx, newFrameWriter(&splitter{send: send}), limit), cancel: cancel}
+	return &Session{s: newSession(ctx, &msgWriter{send: send}, limit), cancel: cancel}
 }
 
 // Handle starts a request frame's call or cancels the call a cancel frame
@@ -83,28 +83,26 @@ func (s *Session) Close() error {
 	return s.s.end()
 }
 
-// splitter is the stream under a Session's frame writer: it cuts what it
-// is written into frames and sends each body. The frame writer serializes
-// its writes.
-type splitter struct {
+// msgWriter is a Session's answer writer: it encodes each response frame
+// and sends its body, one at a time.
+type msgWriter struct {
+	mu   sync.Mutex
 	send func([]byte)
-	buf  []byte // the start of a frame a write left unfinished
+	buf  []byte
 }
 
-func (w *splitter) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(w.buf) > 0 {
-		w.buf = append(w.buf, p...)
-		p = w.buf
+func (w *msgWriter) write(f Frame, limit int) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b, err := appendFrame(w.buf[:0], f, limit)
+	if err != nil {
+		return err
 	}
-	for len(p) >= 4 {
-		m := binary.BigEndian.Uint32(p)
-		if uint64(len(p)-4) < uint64(m) {
-			break
-		}
-		w.send(p[4 : 4+m])
-		p = p[4+m:]
+	w.send(b[4:])
+	if cap(b) <= 1<<20 {
+		w.buf = b // keep no huge buffer alive for small frames
+	} else {
+		w.buf = nil
 	}
-	w.buf = append(w.buf[:0], p...) // copy handles the overlap
-	return n, nil
+	return nil
 }

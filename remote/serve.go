@@ -14,8 +14,10 @@ import (
 //
 // It first reads the client's hello and answers with its own, which
 // carries [Version], the frame limit (the client's) and [Names]. Then each
-// request runs on a goroutine of its own, so many can be in flight, with a
-// ctx that a cancel frame for its id cancels; a panic in it is recovered
+// request runs on a goroutine apart from the read loop, so many can be in
+// flight, with a ctx that a cancel frame for its id cancels (the
+// goroutines outlive their calls by a second to take the next ones, so a
+// busy stream starts none per call); a panic in it is recovered
 // into a [*future.PanicError] and runtime.Goexit into future.ErrGoexit,
 // and either becomes the call's error. A call to a name nobody registered
 // fails with [ErrUnknownFunction]. Answers go out in the order calls

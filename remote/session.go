@@ -7,17 +7,27 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sluice-go/sluice/future"
 )
 
-// session is the state of one [Serve]: the calls in flight and the
-// stateful worker instances.
+// runnerLinger is how long an idle runner waits for the next call before
+// it ends.
+const runnerLinger = time.Second
+
+// session is the state of one [Serve] or [Session]: the calls in flight,
+// the stateful worker instances, and the runners, the goroutines calls
+// run on. A runner lives on after its call and takes the next one, so
+// that a busy session starts no goroutine per call (and grows no fresh
+// stack for it); there are as many as calls have been in flight at once,
+// and one idle for runnerLinger ends.
 type session struct {
 	ctx   context.Context
-	fw    *frameWriter
+	fw    answerWriter
 	limit int
-	wg    sync.WaitGroup
+	wg    sync.WaitGroup // the runners
+	jobs  chan job       // unbuffered: idle runners wait on it
 
 	mu    sync.Mutex
 	calls map[uint64]context.CancelFunc
@@ -38,13 +48,28 @@ type instance struct {
 	v    any
 }
 
-func newSession(ctx context.Context, fw *frameWriter, limit int) *session {
-	return &session{ctx: ctx, fw: fw, limit: limit,
+// answerWriter writes response frames, one at a time.
+type answerWriter interface {
+	write(f Frame, limit int) error
+}
+
+// job is one call for a runner.
+type job struct {
+	ctx        context.Context
+	cancel     context.CancelFunc
+	f          Frame
+	e          *entry
+	inst       *instance
+	turn, next chan struct{}
+}
+
+func newSession(ctx context.Context, fw answerWriter, limit int) *session {
+	return &session{ctx: ctx, fw: fw, limit: limit, jobs: make(chan job),
 		calls: make(map[uint64]context.CancelFunc),
 		insts: make(map[instKey]*instance)}
 }
 
-// start runs a request on a goroutine of its own.
+// start hands a request to an idle runner, or to a new one.
 func (s *session) start(f Frame) {
 	e := lookup(f.Name)
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -68,8 +93,37 @@ func (s *session) start(f Frame) {
 		turn, next = inst.tail, make(chan struct{})
 		inst.tail = next
 	}
-	s.wg.Add(1)
-	go s.run(ctx, cancel, f, e, inst, turn, next)
+	j := job{ctx, cancel, f, e, inst, turn, next}
+	select {
+	case s.jobs <- j:
+	default:
+		s.wg.Add(1)
+		go s.runner(j)
+	}
+}
+
+// runner runs j, then the calls idle runners are handed, until it has
+// been idle for runnerLinger or the session ends. A call that ends its
+// goroutine (runtime.Goexit) ends the runner too.
+func (s *session) runner(j job) {
+	defer s.wg.Done()
+	var t *time.Timer
+	for {
+		s.run(j)
+		if t == nil {
+			t = time.NewTimer(runnerLinger)
+		} else {
+			t.Reset(runnerLinger)
+		}
+		select {
+		case j = <-s.jobs:
+		case <-t.C:
+			return
+		case <-s.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }
 
 func (s *session) instance(t *workerType, id int) *instance {
@@ -84,7 +138,8 @@ func (s *session) instance(t *workerType, id int) *instance {
 }
 
 // run calls the function and answers, whatever happens to the call.
-func (s *session) run(ctx context.Context, cancel context.CancelFunc, f Frame, e *entry, inst *instance, turn, next chan struct{}) {
+func (s *session) run(j job) {
+	ctx, cancel, f, e, inst, turn, next := j.ctx, j.cancel, j.f, j.e, j.inst, j.turn, j.next
 	var out []byte
 	var err error
 	returned := false
@@ -105,7 +160,6 @@ func (s *session) run(ctx context.Context, cancel context.CancelFunc, f Frame, e
 			<-turn // a call cancelled while it waited still hands over in order
 			close(next)
 		}
-		s.wg.Done()
 	}()
 	switch {
 	case e == nil:
@@ -153,7 +207,8 @@ func (s *session) cancel(id uint64) {
 	}
 }
 
-// end waits for every call and closes the instances, in a fixed order.
+// end waits for every call and runner, which s.ctx being done ends, and
+// closes the instances, in a fixed order.
 func (s *session) end() error {
 	s.wg.Wait()
 	keys := make([]instKey, 0, len(s.insts))
