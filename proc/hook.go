@@ -50,6 +50,8 @@ func serveWorker() int {
 	// parent would not see the worker's end.
 	closeOnExec(requestFD)
 	closeOnExec(responseFD)
+	nonBlocking(requestFD)
+	nonBlocking(responseFD)
 	req := os.NewFile(requestFD, "sluice-requests")
 	resp := os.NewFile(responseFD, "sluice-responses")
 	err := remote.Serve(context.Background(), req, resp)

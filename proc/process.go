@@ -23,11 +23,13 @@ import (
 // [*LostError], which matches [ErrProcessLost] and carries the exit
 // status; [Process.Done] closes once that has happened.
 //
-// A tiny call (an int squared, gob-encoded) costs p50 about 16 µs with
-// one in flight, against 7 µs for the raw pipe round trip with the same
-// frames and codec, and runs 34-66k calls/s with 16 in flight, against
-// 120-257k for the raw pipe (BenchmarkSquare, 2 shared cores). Starting
-// a worker and making its first call takes a few milliseconds.
+// A tiny call (an int squared, gob-encoded) submitted to a pool on
+// [NewBackend] costs p50 about 20 µs (19-22) from Submit to the result
+// with one in flight, against 8 µs for the raw pipe round trip with the
+// same frames and codec, and runs 45-79k calls/s (median 61k) with 16 in
+// flight, against 115-199k (median 172k) for the raw pipe (bench's
+// BenchmarkProcess, 2 shared cores). Starting a worker and making its
+// first call takes a few milliseconds.
 type Process struct {
 	cmd   *exec.Cmd
 	conn  *remote.Conn
