@@ -96,6 +96,25 @@ func resultsSubject(p, d string) string { return p + ".results." + d }
 
 const hdrReply = "Sluice-Reply" // a task's results subject
 
+// Pull requests of the durable mode's consumers. A consumer's pull that
+// finds no consumer (a server just restarted, whose JetStream has not
+// recovered the streams yet, answers "no responders") is lost, and
+// nats.go pulls again only when the heartbeats are missed: after
+// 2*Heartbeat, 30 s with the defaults, during which no task or result
+// moves. A heartbeat of a second bounds that pause to two.
+const (
+	pullExpiry    = 5 * time.Second
+	pullHeartbeat = time.Second
+)
+
+// consumeOpts are the Consume options of the durable mode's consumers,
+// with a batch of at most n messages.
+func consumeOpts(n int) []jetstream.PullConsumeOpt {
+	return []jetstream.PullConsumeOpt{
+		jetstream.PullMaxMessages(n), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat),
+	}
+}
+
 // ensureStreams creates or updates the two streams.
 func ensureStreams(ctx context.Context, js jetstream.JetStream, prefix string, c Durable) error {
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -148,7 +167,7 @@ func (d *Dispatcher) startDurable(ctx context.Context) error {
 		return fmt.Errorf("natsb: the results consumer: %w", err)
 	}
 	d.dur = du
-	du.cc, err = cons.Consume(d.onResult)
+	du.cc, err = cons.Consume(d.onResult, consumeOpts(500)...)
 	if err != nil {
 		return fmt.Errorf("natsb: consuming results: %w", err)
 	}

@@ -74,7 +74,7 @@ func (ws *workerSet) startDurable(ctx context.Context) (*dworker, error) {
 	dw := &dworker{ws: ws, c: c, js: js, lanes: make(chan struct{}, ws.o.lanes), tasks: make(map[uint64]*dtask)}
 	dw.ctx, dw.stop = context.WithCancel(context.Background())
 	dw.rs = remote.NewSession(context.Background(), int(ws.nc.MaxPayload()), dw.send)
-	dw.cc, err = cons.Consume(dw.onTask, jetstream.PullMaxMessages(ws.o.lanes))
+	dw.cc, err = cons.Consume(dw.onTask, consumeOpts(ws.o.lanes)...)
 	if err != nil {
 		dw.stop()
 		dw.rs.Close()
