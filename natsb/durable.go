@@ -35,8 +35,14 @@ import (
 // worker waits, under its attempt's ctx, until there is room, so the
 // pool's queue fills and its pending policy (pool.WithMaxPending: Block
 // or Fail with pool.ErrFull) decides. A server restarted with its store
-// loses nothing: publishes are retried (deduplicated by message id), and
-// both streams' consumers are durable. A call whose ctx ends returns its
+// loses nothing: publishes are retried (deduplicated by message id),
+// both streams' consumers are durable, and their pulls have a 1 s
+// heartbeat, so that a pull the restarted server refused before its
+// JetStream recovered is sent again within 2 s. Known issue: in about 1
+// of 100 restarts under test (TestDurable_ServerRestart, 2 loaded cores)
+// one future still does not settle, although the dispatcher's results
+// consumer has every result delivered and acked; the cause is not found
+// yet. A call whose ctx ends returns its
 // cause at once and deletes its task from the stream if it is there; a
 // task already running is not stopped, and its result is dropped.
 // Stateful workers are not for this mode: a task may run on any
