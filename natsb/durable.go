@@ -36,13 +36,11 @@ import (
 // pool's queue fills and its pending policy (pool.WithMaxPending: Block
 // or Fail with pool.ErrFull) decides. A server restarted with its store
 // loses nothing: publishes are retried (deduplicated by message id),
-// both streams' consumers are durable, and their pulls have a 1 s
-// heartbeat, so that a pull the restarted server refused before its
-// JetStream recovered is sent again within 2 s. Known issue: in about 1
-// of 100 restarts under test (TestDurable_ServerRestart, 2 loaded cores)
-// one future still does not settle, although the dispatcher's results
-// consumer has every result delivered and acked; the cause is not found
-// yet. A call whose ctx ends returns its
+// each waiting at most 2 s for its ack (one sent as the server stopped
+// is never answered), both streams' consumers are durable, and their
+// pulls have a 1 s heartbeat, so that a pull the restarted server
+// refused before its JetStream recovered is sent again within 2 s. A
+// call whose ctx ends returns its
 // cause at once and deletes its task from the stream if it is there; a
 // task already running is not stopped, and its result is dropped.
 // Stateful workers are not for this mode: a task may run on any
@@ -252,7 +250,7 @@ func (d *Dispatcher) durableRoundTrip(ctx context.Context, req remote.Request) (
 		d.mu.Lock()
 		freed := du.freed
 		d.mu.Unlock()
-		ack, err := du.js.PublishMsg(ctx, m, jetstream.WithMsgID(du.id+"."+idStr))
+		ack, err := publishOnce(ctx, du.js, m, du.id+"."+idStr)
 		if err == nil {
 			seq = ack.Sequence
 			break
@@ -297,6 +295,21 @@ func (d *Dispatcher) takeDurable(id uint64) bool {
 	_, ok := d.dur.calls[id]
 	delete(d.dur.calls, id)
 	return ok
+}
+
+// publishTimeout bounds one publish's wait for the stream's ack. An ack
+// can be lost for good (the request went to a server that stopped before
+// answering, and nats.go does not fail a request on a reconnect), and
+// without a bound the publish would wait for the whole ctx of its call
+// while the server, back, had long been able to take it again.
+const publishTimeout = 2 * time.Second
+
+// publishOnce publishes m with message id msgID, waiting for its ack at
+// most publishTimeout within ctx.
+func publishOnce(ctx context.Context, js jetstream.JetStream, m *nats.Msg, msgID string) (*jetstream.PubAck, error) {
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	return js.PublishMsg(ctx, m, jetstream.WithMsgID(msgID))
 }
 
 // durableTransport is a remote.Transport through the durable mode.

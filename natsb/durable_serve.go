@@ -156,7 +156,7 @@ func (dw *dworker) finish(t *dtask, body []byte, delivered uint64) {
 	defer dw.release()
 	m := &nats.Msg{Subject: t.reply, Data: body}
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
-		_, err := dw.js.PublishMsg(dw.ctx, m, jetstream.WithMsgID(t.msgID))
+		_, err := publishOnce(dw.ctx, dw.js, m, t.msgID)
 		if err == nil {
 			break
 		}
