@@ -78,22 +78,9 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 }
 
 func start(ctx context.Context, o options, port int, pass [2]string) (*Server, error) {
-	app, sys := server.NewAccount(AppAccount), server.NewAccount(SystemAccount)
-	sopts := &server.Options{
-		ServerName:    "sluice-embedded",
-		Host:          "127.0.0.1",
-		Port:          port,
-		NoLog:         true,
-		NoSigs:        true,
-		MaxPayload:    o.maxPayload,
-		Accounts:      []*server.Account{app, sys},
-		SystemAccount: SystemAccount,
-		Users: []*server.User{
-			{Username: "sluice", Password: pass[0], Account: app},
-			{Username: "sys", Password: pass[1], Account: sys},
-		},
-		JetStream: o.storeDir != "",
-		StoreDir:  o.storeDir,
+	sopts, err := serverOptions(o, port, pass)
+	if err != nil {
+		return nil, err
 	}
 	s, err := server.NewServer(sopts)
 	if err != nil {
@@ -112,23 +99,49 @@ func start(ctx context.Context, o options, port int, pass [2]string) (*Server, e
 		}
 		return nil, errors.New("embedded: the server did not get ready in time")
 	}
-	if o.storeDir != "" {
-		acc, err := s.LookupAccount(AppAccount)
-		if err == nil {
-			err = acc.EnableJetStream(nil, nil) // the default limits; recovers the streams in the store
-		}
-		if err != nil {
-			s.Shutdown()
-			s.WaitForShutdown()
-			return nil, fmt.Errorf("embedded: enabling JetStream: %w", err)
-		}
-	}
 	addr := s.Addr().(*net.TCPAddr)
 	host := net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port))
 	mk := func(user, pass string) string {
 		return (&url.URL{Scheme: "nats", User: url.UserPassword(user, pass), Host: host}).String()
 	}
 	return &Server{s: s, url: mk("sluice", pass[0]), sysURL: mk("sys", pass[1]), o: o, port: addr.Port, pass: pass}, nil
+}
+
+// serverOptions are the server's options: loopback, port, the two
+// accounts with a user each, and, with a store, JetStream for the
+// application account. That account's JetStream comes from the
+// configuration, so the server enables it (recovering the streams and
+// consumers in the store) before it accepts any client: a client that
+// reconnects to a restarted server never finds its consumers missing.
+func serverOptions(o options, port int, pass [2]string) (*server.Options, error) {
+	sopts := &server.Options{}
+	if o.storeDir != "" {
+		conf := fmt.Sprintf(`accounts: {
+  %s: { jetstream: enabled, users: [ { user: "sluice", password: %q } ] }
+  %s: { users: [ { user: "sys", password: %q } ] }
+}
+system_account: %s
+jetstream: { store_dir: %q }
+`, AppAccount, pass[0], SystemAccount, pass[1], SystemAccount, o.storeDir)
+		if err := sopts.ProcessConfigString(conf); err != nil {
+			return nil, fmt.Errorf("embedded: configuring JetStream: %w", err)
+		}
+	} else {
+		app, sys := server.NewAccount(AppAccount), server.NewAccount(SystemAccount)
+		sopts.Accounts = []*server.Account{app, sys}
+		sopts.SystemAccount = SystemAccount
+		sopts.Users = []*server.User{
+			{Username: "sluice", Password: pass[0], Account: app},
+			{Username: "sys", Password: pass[1], Account: sys},
+		}
+	}
+	sopts.ServerName = "sluice-embedded"
+	sopts.Host = "127.0.0.1"
+	sopts.Port = port
+	sopts.NoLog = true
+	sopts.NoSigs = true
+	sopts.MaxPayload = o.maxPayload
+	return sopts, nil
 }
 
 // Restart shuts the server down, as a crash or an upgrade would (every
