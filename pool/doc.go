@@ -120,12 +120,12 @@
 //
 // # Cost
 //
-// Submitting a noop task and awaiting its future costs about 730 ns and one
+// Submitting a noop task and awaiting its future costs about 360 ns and one
 // allocation (the future) with 8 workers and one producer on the project's
 // 2-core machine (Intel Xeon, go1.26.8): bench/RESULTS.md, BenchmarkSubmit
-// in bench/, medians of five interleaved rounds, where conc took 1.37×,
-// errgroup 1.45×, workerpool 1.56×, ants 1.87× and pond 2.66× as long, and a
-// hand-rolled set of channels with a result channel per task 0.44×. With
+// in bench/, medians of five interleaved rounds, where errgroup took 1.34×,
+// conc 1.38×, workerpool 1.39×, ants 1.77× and pond 2.46× as long, and a
+// hand-rolled set of channels with a result channel per task 0.46×. With
 // stealing off the same pool costs 15-20% less (go test -run='^$'
 // -bench=Submit ./pool runs both); that is the price of balancing work
 // whose durations are unknown. Submit allocates nothing more unless the

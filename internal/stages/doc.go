@@ -136,6 +136,6 @@
 // Measured in bench/ (bench/RESULTS.md, BenchmarkStream and
 // BenchmarkOrderedStream, subject sluice-stage: medians of five interleaved
 // rounds on the project's 2-core Intel Xeon, go1.26.8): a Map stage of 8
-// workers over a noop function on ints, in chunks of 64, costs 31 ns per
-// item unordered and 33 ns ordered, with no allocation per item.
+// workers over a noop function on ints, in chunks of 64, costs 14 ns per
+// item unordered and 15 ns ordered, with no allocation per item.
 package stages
