@@ -98,6 +98,8 @@ func (c poolCase) options() (opts []pool.Option, bad []string) {
 		case 4:
 			step := base
 			b, base, ceiling = pool.BackoffFunc(func(retry int) time.Duration { return time.Duration(retry) * step }), 0, 0
+		default: // no backoff: base and ceiling are not given to anything
+			base, ceiling = 0, 0
 		}
 		opts = append(opts, pool.WithRetry(pool.Retry{Attempts: c.attempts, Backoff: b, Jitter: c.kind%2 == 0}))
 		if c.attempts < 0 || base < 0 || ceiling < 0 {
