@@ -62,13 +62,12 @@ type task[In, Out any] struct {
 // workerState is what the pool keeps per group slot (a worker, or one
 // lane of one), on its own cache lines.
 type workerState[Out any] struct {
-	current   atomic.Pointer[future.Future[Out]] // the task running now
-	running   atomic.Int64
+	current   atomic.Pointer[future.Future[Out]] // the task running now, if any: a slot runs one at a time
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	cancelled atomic.Uint64
 	catcher   seam.Catcher // its goroutine's only
-	_         [16]byte
+	_         [24]byte
 }
 
 // New returns a function pool: workers with no state of their own, each

@@ -31,7 +31,6 @@ func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
 	}
 	w := p.host.Worker(s)
 	ws.current.Store(f)
-	ws.running.Add(1)
 	var ob observed
 	if p.opts.Observer != nil {
 		ob.start = time.Now()
@@ -71,7 +70,6 @@ type observed struct {
 // it to the observer.
 func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise[Out], v Out, err error, ob *observed) {
 	ws.current.Store(nil)
-	ws.running.Add(-1)
 	p.g.Release(s) // a strategy picking after the future settles sees s free
 	outcome := Succeeded
 	switch {

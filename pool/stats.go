@@ -46,7 +46,9 @@ func (p *Pool[In, Out]) Stats() Stats {
 		w.Retired = i >= view.Len()
 		w.Assigned += view.Assigned(i)
 		w.Queued += p.g.Queued(i)
-		w.Running += int(ws.running.Load())
+		if ws.current.Load() != nil { // a slot runs one task at a time
+			w.Running++
+		}
 		w.Succeeded += ws.succeeded.Load()
 		w.Failed += ws.failed.Load()
 		w.Cancelled += ws.cancelled.Load()
