@@ -235,6 +235,13 @@ func (d *Dispatcher) Lanes(name string) int {
 // AwaitLanes waits until [Dispatcher.Lanes](name) is at least n, or ctx
 // ends (its cause is returned), or the dispatcher closes.
 func (d *Dispatcher) AwaitLanes(ctx context.Context, name string, n int) error {
+	return d.onChange(ctx, func() (bool, error) { return d.Lanes(name) >= n, nil })
+}
+
+// onChange calls step now and again each time the fleet changes, until
+// step reports done or an error (returned), ctx ends (its cause is
+// returned) or the dispatcher closes ([ErrClosed]).
+func (d *Dispatcher) onChange(ctx context.Context, step func() (done bool, err error)) error {
 	for {
 		d.mu.Lock()
 		ch, closed := d.changed, d.closed
@@ -242,8 +249,8 @@ func (d *Dispatcher) AwaitLanes(ctx context.Context, name string, n int) error {
 		if closed {
 			return ErrClosed
 		}
-		if d.Lanes(name) >= n {
-			return nil
+		if done, err := step(); done || err != nil {
+			return err
 		}
 		select {
 		case <-ch:

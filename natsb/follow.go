@@ -23,23 +23,13 @@ func Follow(ctx context.Context, d *Dispatcher, name string, perWorker int, p Re
 		return fmt.Errorf("natsb: Follow with %d lanes per worker, want at least 1", perWorker)
 	}
 	last := -1
-	for {
-		d.mu.Lock()
-		ch, closed := d.changed, d.closed
-		d.mu.Unlock()
-		if closed {
-			return ErrClosed
-		}
+	return d.onChange(ctx, func() (bool, error) {
 		if n := max(d.Lanes(name)/perWorker, 1); n != last {
 			if err := p.Resize(ctx, n); err != nil {
-				return err
+				return false, err
 			}
 			last = n
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-	}
+		return false, nil
+	})
 }
