@@ -47,7 +47,10 @@ func (f *Future[T]) OnSettled(fn func(v T, err error), opts ...CallbackOption) {
 	if f.work.state.Load() != settled {
 		f.work.mu.Lock()
 		if f.work.state.Load() != settled {
-			f.cbs = append(f.cbs, fn)
+			if f.cbs == nil {
+				f.cbs = new([]func(T, error))
+			}
+			*f.cbs = append(*f.cbs, fn)
 			f.work.mu.Unlock()
 			return
 		}

@@ -8,9 +8,9 @@ import (
 // read side of a result that a [Promise] (or [Go], or a pool) settles exactly
 // once.
 //
-// Use it as a *Future; the zero value is not usable, make one with [New],
-// [Go], [Resolved] or [Failed]. A Future is safe for concurrent use by any number
-// of goroutines and must not be copied.
+// Use it as a *Future; the zero value is not usable: make one with [New],
+// [Go], [Resolved] or [Failed], or [Init] one in place. A Future is safe
+// for concurrent use by any number of goroutines and must not be copied.
 //
 // Cost, as medians of `go test -run='^$' -bench=. -count=5 ./future` on the
 // project's 2-core machine: creating, resolving and awaiting a future is one
@@ -24,8 +24,8 @@ type Future[T any] struct {
 	// takes it once.
 	work workCtx
 
-	done chan struct{} // made when first needed, closed on settle
-	cbs  []func(T, error)
+	done chan struct{}     // made when first needed, closed on settle
+	cbs  *[]func(T, error) // made by the first OnSettled before settling
 
 	val T
 	err error
@@ -53,6 +53,24 @@ func New[T any](ctx context.Context) (*Future[T], Promise[T]) {
 	f := &Future[T]{}
 	f.work.parent = ctx
 	return f, Promise[T]{f: f}
+}
+
+// Init makes f pending, as [New] makes a new future, and returns the
+// promise that settles it. It is for a Future that lives inside a struct
+// of one's own, so that one allocation holds both: a pool keeps each
+// task's future and input together this way. f must be a zero Future that
+// nobody else holds yet; Init panics if f was made by [New], [Resolved],
+// [Failed] or another Init, or if ctx is nil. A *Future so made is used
+// as any other; it keeps its enclosing struct alive.
+func Init[T any](f *Future[T], ctx context.Context) Promise[T] {
+	if ctx == nil {
+		panic("future: Init with nil context")
+	}
+	if f.work.parent != nil {
+		panic("future: Init of a future already made")
+	}
+	f.work.parent = ctx
+	return Promise[T]{f: f}
 }
 
 // Resolved returns a future already settled with v.
@@ -100,8 +118,8 @@ func (f *Future[T]) settle(v T, err, workCause error) bool {
 	if finish != nil {
 		finish()
 	}
-	if len(cbs) > 0 {
-		runCallbacks(cbs, v, err)
+	if cbs != nil {
+		runCallbacks(*cbs, v, err)
 	}
 	return true
 }

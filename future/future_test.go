@@ -165,3 +165,52 @@ func TestOnSettledGoexitStillRunsTheRest(t *testing.T) {
 	<-exited
 	require.Equal(t, 3, <-second)
 }
+
+// A future made in place with Init, inside a struct of the caller's own,
+// behaves as one from New: its work context, settling, waiters, callbacks
+// and cancellation.
+func TestInitInPlace(t *testing.T) {
+	type request struct {
+		f  future.Future[int]
+		in int
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &request{in: 20}
+	p := future.Init(&r.f, ctx)
+	require.Same(t, &r.f, p.Future())
+	require.False(t, r.f.Settled())
+	var got int
+	r.f.OnSettled(func(v int, err error) { got = v })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v, err := r.f.Await(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, 21, v)
+	}()
+	require.True(t, p.Resolve(r.in+1))
+	<-done
+	require.Equal(t, 21, got)
+	require.Error(t, p.Context().Err(), "the work's context ends once the future settles")
+
+	// The work's context follows the ctx given to Init.
+	var q request
+	pq := future.Init(&q.f, ctx)
+	cancel()
+	<-pq.Context().Done()
+	require.ErrorIs(t, pq.Context().Err(), context.Canceled)
+	require.True(t, q.f.Cancel())
+	_, err := q.f.Await(context.Background())
+	require.ErrorIs(t, err, future.ErrCancelled)
+}
+
+func TestInitMisusePanics(t *testing.T) {
+	var f future.Future[int]
+	require.PanicsWithValue(t, "future: Init with nil context", func() { future.Init(&f, nilCtx) })
+	future.Init(&f, context.Background())
+	require.PanicsWithValue(t, "future: Init of a future already made", func() { future.Init(&f, context.Background()) })
+	require.PanicsWithValue(t, "future: Init of a future already made", func() { future.Init(future.Resolved(1), context.Background()) })
+	g, _ := future.New[int](context.Background())
+	require.PanicsWithValue(t, "future: Init of a future already made", func() { future.Init(g, context.Background()) })
+}

@@ -18,16 +18,32 @@ import (
 type workCtx struct {
 	parent context.Context
 
-	mu     sync.Mutex    // also guards the enclosing Future
-	state  atomic.Uint32 // the enclosing Future's: pending, then settled
-	err    error         // context.Canceled or context.DeadlineExceeded once done
-	cause  error         // what cancelled it
-	done   chan struct{} // made on first Done call
+	mu    sync.Mutex    // also guards the enclosing Future
+	state atomic.Uint32 // the enclosing Future's: pending, then settled
+	err   error         // context.Canceled or context.DeadlineExceeded once done
+	cause error         // what cancelled it
+	done  chan struct{} // made on first Done call
+	links *links        // made when first needed, dropped on cancel
+}
+
+// links are the rarer parts of a work context, out of line so that a
+// future whose work never derives a context or waits on a cancellable
+// parent stays small.
+type links struct {
 	unlink func() bool   // stops the parent's AfterFunc, once linked
 	afters []*afterEntry // AfterFunc registrations of derived contexts
 }
 
 type afterEntry struct{ f func() }
+
+// linksLocked returns w's links, making them if need be. The caller holds
+// w.mu and has seen w.err nil.
+func (w *workCtx) linksLocked() *links {
+	if w.links == nil {
+		w.links = new(links)
+	}
+	return w.links
+}
 
 var _ context.Context = (*workCtx)(nil)
 
@@ -73,14 +89,14 @@ func (w *workCtx) Done() <-chan struct{} {
 // that is already done cancels it at once, so Done is never open while Err
 // reports an error. The returned func must be called once w.mu is released.
 func (w *workCtx) linkLocked() (finish func()) {
-	if w.err != nil || w.unlink != nil || w.parent.Done() == nil {
+	if w.err != nil || w.links != nil && w.links.unlink != nil || w.parent.Done() == nil {
 		return nil
 	}
 	parent := w.parent
 	if err := parent.Err(); err != nil {
 		return w.cancelLocked(err, context.Cause(parent))
 	}
-	w.unlink = context.AfterFunc(parent, func() {
+	w.linksLocked().unlink = context.AfterFunc(parent, func() {
 		w.cancel(parent.Err(), context.Cause(parent))
 	})
 	return nil
@@ -106,14 +122,18 @@ func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
 		return func() bool { return false }
 	}
 	entry := &afterEntry{f: f}
-	w.afters = append(w.afters, entry)
+	l := w.linksLocked()
+	l.afters = append(l.afters, entry)
 	w.mu.Unlock()
 	return func() bool {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		for i, e := range w.afters {
+		if w.links != l { // cancelled: the entry has run or is running
+			return false
+		}
+		for i, e := range l.afters {
 			if e == entry {
-				w.afters = append(w.afters[:i], w.afters[i+1:]...)
+				l.afters = append(l.afters[:i], l.afters[i+1:]...)
 				return true
 			}
 		}
@@ -146,11 +166,12 @@ func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 	if w.done != nil {
 		close(w.done)
 	}
-	unlink, afters := w.unlink, w.afters
-	w.unlink, w.afters = nil, nil
-	if unlink == nil && len(afters) == 0 {
+	l := w.links
+	w.links = nil
+	if l == nil || l.unlink == nil && len(l.afters) == 0 {
 		return nil
 	}
+	unlink, afters := l.unlink, l.afters
 	return func() {
 		if unlink != nil {
 			unlink()

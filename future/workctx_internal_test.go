@@ -10,11 +10,11 @@ import (
 func TestWorkContextDerivedCancelUnregisters(t *testing.T) {
 	f, p := New[int](context.Background())
 	_, cancel := context.WithCancel(p.Context())
-	if got := len(f.work.afters); got != 1 {
+	if got := len(f.work.links.afters); got != 1 {
 		t.Fatalf("hooks after deriving: %d, want 1", got)
 	}
 	cancel()
-	if got := len(f.work.afters); got != 0 {
+	if got := len(f.work.links.afters); got != 0 {
 		t.Fatalf("hooks after cancelling the child: %d, want 0", got)
 	}
 	p.Resolve(1)

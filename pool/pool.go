@@ -32,7 +32,7 @@ type Pool[In, Out any] struct {
 	timeout  time.Duration // the policy's, for messages
 	host     *seam.Host[In, Out]
 	lanes    int // group slots per worker: slot s serves worker s/lanes
-	g        *stages.Group[task[In, Out]]
+	g        *stages.Group[*task[In, Out]]
 	strategy balance.Strategy
 	keyed    balance.KeyedStrategy
 	pending  chan struct{} // holds a token per unsettled task, if capped
@@ -50,8 +50,11 @@ type Pool[In, Out any] struct {
 	dropped   atomic.Uint64
 }
 
+// task is one submitted task: its future and what the worker needs, in
+// one allocation, so that a queue entry is a pointer.
 type task[In, Out any] struct {
-	p     future.Promise[Out]
+	f     future.Future[Out]
+	p     future.Promise[Out] // f's
 	in    In
 	at    time.Duration // when submitted, since the pool's epoch; only for an Observer
 	prio  int

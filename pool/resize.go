@@ -61,7 +61,7 @@ func (p *Pool[In, Out]) Resize(ctx context.Context, n int) error {
 }
 
 // rehome queues again a task that a resize took off a retired worker.
-func (p *Pool[In, Out]) rehome(t task[In, Out]) {
+func (p *Pool[In, Out]) rehome(t *task[In, Out]) {
 	if err := p.place(t); err != nil {
 		// The pool closed under the resize: settle the task as a
 		// cancelled stop would.

@@ -13,9 +13,9 @@ import (
 // it never panics and settles the task's future on every path,
 // runtime.Goexit included. The attempt itself goes through the pool's
 // host (seam.Host.Invoke), the one invocation path of pools and flows.
-func (p *Pool[In, Out]) handle(s int, t task[In, Out]) {
+func (p *Pool[In, Out]) handle(s int, t *task[In, Out]) {
 	ws := p.worker(s)
-	f := t.p.Future()
+	f := &t.f
 	if p.aborted.Load() { // taken just before a cancelling stop
 		t.p.Reject(errCancelledByStop)
 		ws.cancelled.Add(1)

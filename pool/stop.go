@@ -68,7 +68,7 @@ func (p *Pool[In, Out]) closeStates() error { return p.host.Close() }
 
 func (p *Pool[In, Out]) abort() {
 	p.aborted.Store(true)
-	p.g.Abort(func(w int, t task[In, Out]) {
+	p.g.Abort(func(w int, t *task[In, Out]) {
 		t.p.Reject(errCancelledByStop) // fails if the caller cancelled it first
 		p.worker(w).cancelled.Add(1)
 	})

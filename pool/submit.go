@@ -18,7 +18,7 @@ import (
 // cause). Submitting to a stopping or stopped pool gives a future failed
 // with [ErrStopped]. A nil ctx panics.
 func (p *Pool[In, Out]) Submit(ctx context.Context, in In) *future.Future[Out] {
-	return p.submit(ctx, task[In, Out]{in: in})
+	return p.submit(ctx, &task[In, Out]{in: in})
 }
 
 // SubmitKey is Submit for a task with a key: with a balance.KeyedStrategy
@@ -26,7 +26,7 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) *future.Future[Out] {
 // the order they were submitted. Other strategies ignore the key. A
 // [Pool.Resize] changes which worker a key maps to.
 func (p *Pool[In, Out]) SubmitKey(ctx context.Context, key uint64, in In) *future.Future[Out] {
-	return p.submit(ctx, task[In, Out]{in: in, key: key, keyed: true})
+	return p.submit(ctx, &task[In, Out]{in: in, key: key, keyed: true})
 }
 
 // SubmitPriority is Submit for a task with a priority: among the tasks
@@ -35,10 +35,10 @@ func (p *Pool[In, Out]) SubmitKey(ctx context.Context, key uint64, in In) *futur
 // Submit uses priority 0; negative priorities wait behind it. Tasks already
 // handed to the worker (at most MaxQueued) keep their place.
 func (p *Pool[In, Out]) SubmitPriority(ctx context.Context, priority int, in In) *future.Future[Out] {
-	return p.submit(ctx, task[In, Out]{in: in, prio: priority})
+	return p.submit(ctx, &task[In, Out]{in: in, prio: priority})
 }
 
-func (p *Pool[In, Out]) submit(ctx context.Context, t task[In, Out]) *future.Future[Out] {
+func (p *Pool[In, Out]) submit(ctx context.Context, t *task[In, Out]) *future.Future[Out] {
 	if ctx == nil {
 		panic("pool: Submit with nil context")
 	}
@@ -52,7 +52,8 @@ func (p *Pool[In, Out]) submit(ctx context.Context, t task[In, Out]) *future.Fut
 			return future.Failed[Out](err)
 		}
 	}
-	f, pr := future.New[Out](ctx)
+	pr := future.Init(&t.f, ctx)
+	f := &t.f
 	if p.free != nil {
 		f.OnSettled(p.free) // the token goes back as soon as the task settles
 	}
@@ -71,7 +72,7 @@ func (p *Pool[In, Out]) submit(ctx context.Context, t task[In, Out]) *future.Fut
 
 // place picks a worker for t and queues it there, picking again if a resize
 // retired the worker in between.
-func (p *Pool[In, Out]) place(t task[In, Out]) error {
+func (p *Pool[In, Out]) place(t *task[In, Out]) error {
 	for {
 		v := p.g.View()
 		var w int
