@@ -77,7 +77,7 @@ func Init[T any](f *Future[T], ctx context.Context) Promise[T] {
 func Resolved[T any](v T) *Future[T] {
 	f := &Future[T]{val: v}
 	f.work.parent = context.Background()
-	f.work.err, f.work.cause = context.Canceled, ErrSettled
+	f.work.ended, f.work.cause = endedCancelled, ErrSettled
 	f.work.state.Store(settled)
 	return f
 }

@@ -20,7 +20,7 @@ type workCtx struct {
 
 	mu    sync.Mutex    // also guards the enclosing Future
 	state atomic.Uint32 // the enclosing Future's: pending, then settled
-	err   error         // context.Canceled or context.DeadlineExceeded once done
+	ended endedBy       // why it is done, once it is: what Err reports
 	cause error         // what cancelled it
 	done  chan struct{} // made on first Done call
 	links *links        // made when first needed, dropped on cancel
@@ -36,8 +36,33 @@ type links struct {
 
 type afterEntry struct{ f func() }
 
+// endedBy is a work context's error as a byte, so that it costs no
+// interface of its own: its own cancellations end it with context.Canceled,
+// and every other error it ends with is its parent's.
+type endedBy uint8
+
+const (
+	notEnded endedBy = iota
+	endedCancelled
+	endedDeadline
+	endedParent // with what the parent's Err reports
+)
+
+// errLocked returns the error w ended with, nil if it has not.
+func (w *workCtx) errLocked() error {
+	switch w.ended {
+	case notEnded:
+		return nil
+	case endedCancelled:
+		return context.Canceled
+	case endedDeadline:
+		return context.DeadlineExceeded
+	}
+	return w.parent.Err()
+}
+
 // linksLocked returns w's links, making them if need be. The caller holds
-// w.mu and has seen w.err nil.
+// w.mu and has seen w.ended notEnded.
 func (w *workCtx) linksLocked() *links {
 	if w.links == nil {
 		w.links = new(links)
@@ -58,7 +83,7 @@ func (w *workCtx) Err() error {
 		return w.parent.Err()
 	}
 	w.mu.Lock()
-	err := w.err
+	err := w.errLocked()
 	w.mu.Unlock()
 	if err != nil {
 		return err
@@ -71,7 +96,7 @@ func (w *workCtx) Done() <-chan struct{} {
 	var finish func()
 	if w.done == nil {
 		w.done = make(chan struct{})
-		if w.err != nil {
+		if w.ended != notEnded {
 			close(w.done)
 		} else {
 			finish = w.linkLocked()
@@ -89,7 +114,7 @@ func (w *workCtx) Done() <-chan struct{} {
 // that is already done cancels it at once, so Done is never open while Err
 // reports an error. The returned func must be called once w.mu is released.
 func (w *workCtx) linkLocked() (finish func()) {
-	if w.err != nil || w.links != nil && w.links.unlink != nil || w.parent.Done() == nil {
+	if w.ended != notEnded || w.links != nil && w.links.unlink != nil || w.parent.Done() == nil {
 		return nil
 	}
 	parent := w.parent
@@ -111,7 +136,7 @@ func (w *workCtx) linkLocked() (finish func()) {
 func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
 	w.mu.Lock()
 	finish := w.linkLocked()
-	if w.err != nil {
+	if w.ended != notEnded {
 		w.mu.Unlock()
 		if finish != nil {
 			finish()
@@ -156,13 +181,21 @@ func (w *workCtx) cancel(err, cause error) {
 // from the parent and cancels derived contexts, and must be called once w.mu
 // is released.
 func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
-	if w.err != nil {
+	if w.ended != notEnded {
 		return nil
 	}
 	if cause == nil {
 		cause = err
 	}
-	w.err, w.cause = err, cause
+	switch err {
+	case context.Canceled:
+		w.ended = endedCancelled
+	case context.DeadlineExceeded:
+		w.ended = endedDeadline
+	default:
+		w.ended = endedParent
+	}
+	w.cause = cause
 	if w.done != nil {
 		close(w.done)
 	}

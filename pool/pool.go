@@ -57,9 +57,16 @@ type task[In, Out any] struct {
 	p     future.Promise[Out] // f's
 	in    In
 	at    time.Duration // when submitted, since the pool's epoch; only for an Observer
-	prio  int
-	key   uint64
+	key   uint64        // SubmitKey's key if keyed, else SubmitPriority's priority
 	keyed bool
+}
+
+// prio returns t's priority: SubmitKey and Submit give 0.
+func (t *task[In, Out]) prio() int {
+	if t.keyed {
+		return 0
+	}
+	return int(t.key)
 }
 
 // workerState is what the pool keeps per group slot (a worker, or one

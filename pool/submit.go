@@ -35,7 +35,7 @@ func (p *Pool[In, Out]) SubmitKey(ctx context.Context, key uint64, in In) *futur
 // Submit uses priority 0; negative priorities wait behind it. Tasks already
 // handed to the worker (at most MaxQueued) keep their place.
 func (p *Pool[In, Out]) SubmitPriority(ctx context.Context, priority int, in In) *future.Future[Out] {
-	return p.submit(ctx, &task[In, Out]{in: in, prio: priority})
+	return p.submit(ctx, &task[In, Out]{in: in, key: uint64(priority)})
 }
 
 func (p *Pool[In, Out]) submit(ctx context.Context, t *task[In, Out]) *future.Future[Out] {
@@ -82,7 +82,7 @@ func (p *Pool[In, Out]) place(t *task[In, Out]) error {
 		} else {
 			w = p.strategy.Pick(v)
 		}
-		err := v.Enqueue(w, t, t.prio, pinned)
+		err := v.Enqueue(w, t, t.prio(), pinned)
 		if err != stages.ErrRetired {
 			return err
 		}
