@@ -59,7 +59,17 @@ type task[In, Out any] struct {
 	at    time.Duration // when submitted, since the pool's epoch; only for an Observer
 	key   uint64        // SubmitKey's key if keyed, else SubmitPriority's priority
 	keyed bool
+	// phase is taskWaiting until the worker that took the task starts it
+	// or a cancelling stop claims it first (see abort), whichever swaps
+	// it first.
+	phase atomic.Uint32
 }
+
+const (
+	taskWaiting uint32 = iota
+	taskStarted
+	taskStopped
+)
 
 // prio returns t's priority: SubmitKey and Submit give 0.
 func (t *task[In, Out]) prio() int {
@@ -72,12 +82,11 @@ func (t *task[In, Out]) prio() int {
 // workerState is what the pool keeps per group slot (a worker, or one
 // lane of one), on its own cache lines.
 type workerState[Out any] struct {
-	current   atomic.Pointer[future.Future[Out]] // the task running now, if any: a slot runs one at a time
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	cancelled atomic.Uint64
 	catcher   seam.Catcher // its goroutine's only
-	_         [24]byte
+	_         [32]byte
 }
 
 // New returns a function pool: workers with no state of their own, each

@@ -15,7 +15,6 @@ import (
 // host (seam.Host.Invoke), the one invocation path of pools and flows.
 func (p *Pool[In, Out]) handle(s int, t *task[In, Out]) {
 	ws := p.worker(s)
-	f := &t.f
 	if p.aborted.Load() { // taken just before a cancelling stop
 		t.p.Reject(errCancelledByStop)
 		ws.cancelled.Add(1)
@@ -29,8 +28,11 @@ func (p *Pool[In, Out]) handle(s int, t *task[In, Out]) {
 		ws.cancelled.Add(1)
 		return
 	}
+	if !t.phase.CompareAndSwap(taskWaiting, taskStarted) {
+		ws.cancelled.Add(1) // a cancelling stop rejected it (see abort)
+		return
+	}
 	w := p.host.Worker(s)
-	ws.current.Store(f)
 	var ob observed
 	if p.opts.Observer != nil {
 		ob.start = time.Now()
@@ -69,7 +71,6 @@ type observed struct {
 // finish settles a started task's future, counts its outcome and reports
 // it to the observer.
 func (p *Pool[In, Out]) finish(s, w int, ws *workerState[Out], pr future.Promise[Out], v Out, err error, ob *observed) {
-	ws.current.Store(nil)
 	p.g.Release(s) // a strategy picking after the future settles sees s free
 	outcome := Succeeded
 	switch {

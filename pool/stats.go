@@ -45,10 +45,9 @@ func (p *Pool[In, Out]) Stats() Stats {
 		w := &s.Workers[i/p.lanes]
 		w.Retired = i >= view.Len()
 		w.Assigned += view.Assigned(i)
-		w.Queued += p.g.Queued(i)
-		if ws.current.Load() != nil { // a slot runs one task at a time
-			w.Running++
-		}
+		queued, running := p.g.Load(i)
+		w.Queued += queued
+		w.Running += running
 		w.Succeeded += ws.succeeded.Load()
 		w.Failed += ws.failed.Load()
 		w.Cancelled += ws.cancelled.Load()

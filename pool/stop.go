@@ -72,9 +72,12 @@ func (p *Pool[In, Out]) abort() {
 		t.p.Reject(errCancelledByStop) // fails if the caller cancelled it first
 		p.worker(w).cancelled.Add(1)
 	})
-	for _, ws := range *p.workers.Load() {
-		if f := ws.current.Load(); f != nil {
-			f.Cancel()
+	p.g.Running(func(_ int, t *task[In, Out]) {
+		// A task a worker took but had not started counts as queued.
+		if t.phase.CompareAndSwap(taskWaiting, taskStopped) {
+			t.p.Reject(errCancelledByStop)
+			return
 		}
-	}
+		t.f.Cancel()
+	})
 }

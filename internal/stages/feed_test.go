@@ -193,3 +193,39 @@ func TestGroup_ConcurrentProducers(t *testing.T) {
 		})
 	}
 }
+
+// TestGroup_LoadAndRunning: Load counts an item as running from when its
+// worker takes it until its handle call returns, and Running shows that
+// item, and nothing once the worker has gone back for more.
+func TestGroup_LoadAndRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newGated(1)
+		g := h.g
+		for v := range 3 {
+			require.NoError(t, enqueue(g, 0, v))
+		}
+		synctest.Wait()
+		queued, running := g.Load(0)
+		require.Equal(t, [2]int{2, 1}, [2]int{queued, running})
+		var seen []int
+		g.Running(func(w, v int) { seen = append(seen, w, v) })
+		require.Equal(t, []int{0, 0}, seen, "worker 0 runs item 0")
+
+		h.gates[0] <- false
+		synctest.Wait()
+		seen = seen[:0]
+		g.Running(func(w, v int) { seen = append(seen, w, v) })
+		require.Equal(t, []int{0, 1}, seen, "then item 1")
+
+		h.gates[0] <- false
+		h.gates[0] <- false
+		synctest.Wait()
+		queued, running = g.Load(0)
+		require.Equal(t, [2]int{0, 0}, [2]int{queued, running})
+		seen = seen[:0]
+		g.Running(func(w, v int) { seen = append(seen, w, v) })
+		require.Empty(t, seen, "a parked worker runs nothing")
+		g.Close()
+		g.Wait()
+	})
+}

@@ -91,6 +91,7 @@ type slot[T any] struct {
 	pinned   pqueue[T] // items that run here
 	seq      uint64    // arrival order across q and pinned
 	running  bool      // the worker took an item and has not finished it
+	cur      T         // that item, for Running
 	closing  bool
 	retired  bool // a resize took this worker out
 	serving  bool // a goroutine serves this worker
@@ -201,6 +202,33 @@ func (g *Group[T]) Queued(i int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.q.len() + s.pinned.len()
+}
+
+// Load returns the items waiting for worker i and the ones it runs (0 or
+// 1), with one lock: an item counts as running from when the worker takes
+// it until its handle call returns or [Group.Release] lowers its load. i
+// may name a retired worker.
+func (g *Group[T]) Load(i int) (queued, running int) {
+	s := g.view.Load().all[i]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	queued = s.q.len() + s.pinned.len()
+	return queued, max(0, int(s.active.Load())-queued)
+}
+
+// Running calls fn for the item each worker has taken and not yet come
+// back from (a worker that went on to look for its next item has none):
+// once a cancelling stop has begun ([Group.Abort]), its owner cancels
+// these. fn runs with the worker's lock held and must not call back into
+// the group.
+func (g *Group[T]) Running(fn func(worker int, v T)) {
+	for _, s := range g.view.Load().all {
+		s.mu.Lock()
+		if s.running {
+			fn(s.idx, s.cur)
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Handed returns the items worker i has taken and not finished: 0 or 1.

@@ -54,10 +54,11 @@ func (g *Group[T]) finishItem(s *slot[T]) {
 // left for it, or (on demand) it lingered idle.
 func (g *Group[T]) next(s *slot[T]) (T, bool) {
 	s.mu.Lock()
-	s.running = false
+	var zero T
+	s.running, s.cur = false, zero
 	for {
 		if v, ok := s.popLocked(); ok {
-			s.running = true
+			s.running, s.cur = true, v
 			s.mu.Unlock()
 			return v, true
 		}
