@@ -77,7 +77,7 @@ func Init[T any](f *Future[T], ctx context.Context) Promise[T] {
 func Resolved[T any](v T) *Future[T] {
 	f := &Future[T]{val: v}
 	f.work.parent = context.Background()
-	f.work.ended, f.work.cause = endedCancelled, ErrSettled
+	f.work.ended = endedSettled
 	f.work.state.Store(settled)
 	return f
 }
@@ -108,7 +108,9 @@ func (f *Future[T]) settle(v T, err, workCause error) bool {
 	f.val, f.err = v, err
 	f.work.state.Store(settled)
 	done, cbs := f.done, f.cbs
-	f.cbs = nil
+	if cbs != nil {
+		f.cbs = nil
+	}
 	// The work is over: release what it derived from its context.
 	finish := f.work.cancelLocked(context.Canceled, workCause)
 	f.work.mu.Unlock()

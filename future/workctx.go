@@ -42,8 +42,9 @@ type afterEntry struct{ f func() }
 type endedBy uint8
 
 const (
-	notEnded endedBy = iota
-	endedCancelled
+	notEnded       endedBy = iota
+	endedSettled           // context.Canceled, with cause ErrSettled: the usual end, no cause kept
+	endedCancelled         // context.Canceled, with cause
 	endedDeadline
 	endedParent // with what the parent's Err reports
 )
@@ -53,7 +54,7 @@ func (w *workCtx) errLocked() error {
 	switch w.ended {
 	case notEnded:
 		return nil
-	case endedCancelled:
+	case endedSettled, endedCancelled:
 		return context.Canceled
 	case endedDeadline:
 		return context.DeadlineExceeded
@@ -187,15 +188,19 @@ func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 	if cause == nil {
 		cause = err
 	}
-	switch err {
-	case context.Canceled:
+	switch {
+	case err == context.Canceled && cause == ErrSettled:
+		w.ended = endedSettled
+	case err == context.Canceled:
 		w.ended = endedCancelled
-	case context.DeadlineExceeded:
+	case err == context.DeadlineExceeded:
 		w.ended = endedDeadline
 	default:
 		w.ended = endedParent
 	}
-	w.cause = cause
+	if w.ended != endedSettled {
+		w.cause = cause
+	}
 	if w.done != nil {
 		close(w.done)
 	}
@@ -220,8 +225,11 @@ func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 // Err.
 func (w *workCtx) causeErr() error {
 	w.mu.Lock()
-	cause := w.cause
+	cause, ended := w.cause, w.ended
 	w.mu.Unlock()
+	if ended == endedSettled {
+		return ErrSettled
+	}
 	if cause == nil && w.parent.Err() != nil {
 		return context.Cause(w.parent)
 	}
