@@ -39,11 +39,9 @@ type poolStage[In, Out any] struct {
 
 // slot is what a pool stage keeps per group slot, on its own cache line.
 type slot struct {
-	calls    uint32
-	catcher  seam.Catcher
-	observed seam.Catcher // for each item, only with obs
-	placed   time.Time    // when the chunk it runs was placed; only with obs
-	_        [16]byte
+	calls  uint32
+	placed time.Time // when the chunk it runs was placed; only with obs
+	_      [32]byte
 }
 
 // item is the function stages.Map calls for every item on worker w.
@@ -78,7 +76,7 @@ func (p *poolStage[In, Out]) observed(ctx context.Context, s *slot, w int, v In,
 	ctx = p.started(ctx, pool.TaskStart{Pool: end.Pool, Worker: worker, Waited: end.Waited})
 	var res Out
 	var err error
-	perr := p.host.Catch(&s.observed, func() { res, err = p.host.Call(ctx, worker, v, nil) }, func() {
+	perr := p.host.Catch(func() { res, err = p.host.Call(ctx, worker, v, nil) }, func() {
 		end.Ran, end.Outcome, end.Err = time.Since(t0), pool.Failed, future.ErrGoexit
 		p.finished(ctx, end) // around stops the flow as the goroutine unwinds
 	})
@@ -131,7 +129,7 @@ func (p *poolStage[In, Out]) invoke(ctx context.Context, _ *slot, w int, v In) (
 // an item (once per chunk: the flow stops at the first) is recorded and
 // stops the flow, as runtime.Goexit does, with future.ErrGoexit.
 func (p *poolStage[In, Out]) around(w int, run func()) {
-	if err := p.host.Catch(&p.slots[w].catcher, run, p.goexit); err != nil {
+	if err := p.host.Catch(run, p.goexit); err != nil {
 		p.r.fatal(err)
 	}
 }

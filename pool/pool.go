@@ -85,8 +85,7 @@ type workerState[Out any] struct {
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	cancelled atomic.Uint64
-	catcher   seam.Catcher // its goroutine's only
-	_         [32]byte
+	_         [40]byte
 }
 
 // New returns a function pool: workers with no state of their own, each

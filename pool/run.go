@@ -47,7 +47,7 @@ func (p *Pool[In, Out]) handle(s int, t *task[In, Out]) {
 		// then is dropped. A task so failed counts as failed.
 		expire = func(err error) { t.p.Reject(p.timedOut(err)) }
 	}
-	v, err, _ := p.host.Invoke(ctx, &ws.catcher, w, t.in, expire, func() {
+	v, err, _ := p.host.Invoke(ctx, w, t.in, expire, func() {
 		var zero Out
 		p.finish(s, w, ws, t.p, zero, future.ErrGoexit, &ob)
 	})

@@ -12,8 +12,8 @@ import (
 // Invoke runs one task on worker w: the one task invocation path of pools
 // and flows, [Host.Call] under [Host.Catch]. (A flow catches once per
 // chunk, around the Calls for its items.)
-func (h *Host[In, Out]) Invoke(ctx context.Context, c *Catcher, w int, in In, expire func(error), goexit func()) (v Out, err error, ok bool) {
-	if perr := h.Catch(c, func() { v, err = h.Call(ctx, w, in, expire) }, goexit); perr != nil {
+func (h *Host[In, Out]) Invoke(ctx context.Context, w int, in In, expire func(error), goexit func()) (v Out, err error, ok bool) {
+	if perr := h.Catch(func() { v, err = h.Call(ctx, w, in, expire) }, goexit); perr != nil {
 		var zero Out
 		return zero, perr, false
 	}
@@ -39,32 +39,25 @@ func (h *Host[In, Out]) attempts(ctx context.Context, w int, in In, expire func(
 	return policy.Run(ctx, &h.policy, h.run, w, in)
 }
 
-// Catch runs f with c, and returns a *future.PanicError (value and
-// stack) if f panicked; panics are never retried. runtime.Goexit is no
-// panic and conc does not see it: Catch calls goexit as the goroutine
-// unwinds, and does not return.
-func (h *Host[In, Out]) Catch(c *Catcher, f func(), goexit func()) error {
+// Catch runs f and returns a *future.PanicError (value and stack, taken
+// by conc's panics.NewRecovered) if f panicked; panics are never retried.
+// runtime.Goexit is no panic: Catch calls goexit as the goroutine unwinds,
+// and does not return. One deferred call does both, and the path without
+// a panic allocates nothing.
+func (h *Host[In, Out]) Catch(f func(), goexit func()) (perr error) {
 	returned := false
 	defer func() {
-		if !returned {
-			goexit()
+		if returned {
+			return
 		}
+		if r := recover(); r != nil {
+			rec := panics.NewRecovered(1, r)
+			perr = &future.PanicError{Value: rec.Value, Stack: rec.Stack}
+			return
+		}
+		goexit()
 	}()
-	if c.c == nil {
-		c.c = new(panics.Catcher)
-	}
-	c.c.Try(f)
+	f()
 	returned = true
-	if r := c.c.Recovered(); r != nil {
-		c.c = nil // a Catcher keeps the first panic only
-		return &future.PanicError{Value: r.Value, Stack: r.Stack}
-	}
 	return nil
 }
-
-// Catcher is one worker's (or lane's) conc panics.Catcher, which Catch
-// catches panics with. conc's Catcher keeps the first panic it caught,
-// and one made per call would cost an allocation per task (it escapes);
-// one kept per worker costs one allocation per worker and one per panic.
-// The zero value is ready; it must be used by one goroutine at a time.
-type Catcher struct{ c *panics.Catcher }

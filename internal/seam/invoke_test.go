@@ -20,7 +20,7 @@ func newHost(t *testing.T, fn func(context.Context, int) (int, error)) *seam.Hos
 }
 
 // TestInvoke: a result comes back as is, a panic as a *future.PanicError
-// (and the same Catcher catches the next one), a Goexit calls goexit.
+// (every time), a Goexit calls goexit.
 func TestInvoke(t *testing.T) {
 	h := newHost(t, func(_ context.Context, v int) (int, error) {
 		switch v {
@@ -31,13 +31,12 @@ func TestInvoke(t *testing.T) {
 		}
 		return v * 10, nil
 	})
-	var c seam.Catcher
-	v, err, ok := h.Invoke(context.Background(), &c, 0, 5, nil, nil)
+	v, err, ok := h.Invoke(context.Background(), 0, 5, nil, nil)
 	require.True(t, ok)
 	require.NoError(t, err)
 	require.Equal(t, 50, v)
 	for range 2 {
-		_, err, ok = h.Invoke(context.Background(), &c, 0, 1, nil, nil)
+		_, err, ok = h.Invoke(context.Background(), 0, 1, nil, nil)
 		require.False(t, ok)
 		pe, isPanic := errors.AsType[*future.PanicError](err)
 		require.True(t, isPanic)
@@ -46,8 +45,7 @@ func TestInvoke(t *testing.T) {
 	}
 	exited := make(chan bool)
 	go func() {
-		var c seam.Catcher
-		h.Invoke(context.Background(), &c, 0, 2, nil, func() { exited <- true })
+		h.Invoke(context.Background(), 0, 2, nil, func() { exited <- true })
 		exited <- false // not reached
 	}()
 	require.True(t, <-exited)
@@ -55,10 +53,9 @@ func TestInvoke(t *testing.T) {
 
 func TestInvokeAllocatesNothing(t *testing.T) {
 	h := newHost(t, func(_ context.Context, v int) (int, error) { return v, nil })
-	var c seam.Catcher
 	ctx := context.Background()
-	h.Invoke(ctx, &c, 0, 1, nil, nil)
-	require.Zero(t, testing.AllocsPerRun(100, func() { h.Invoke(ctx, &c, 0, 1, nil, nil) }))
+	h.Invoke(ctx, 0, 1, nil, nil)
+	require.Zero(t, testing.AllocsPerRun(100, func() { h.Invoke(ctx, 0, 1, nil, nil) }))
 }
 
 type closeCounter struct{ n *int }
