@@ -65,25 +65,44 @@ func (g *Group[T]) next(s *slot[T]) (T, bool) {
 		if s.retired {
 			return g.exitLocked(s)
 		}
-		if g.steal {
-			s.mu.Unlock()
-			stole := g.stealInto(s)
-			s.mu.Lock()
-			if stole || s.q.len()+s.pinned.len() > 0 || s.retired {
-				continue
-			}
+		// A persistent worker that runs dry parks at once: park looks
+		// for work to steal once it is on the idle stack, as it must
+		// anyway, so a lone task's worker does one look, not two,
+		// before its caller can run. Others look first: a closing
+		// worker helps with what is left before it exits, and an
+		// on-demand one before it lingers or ends.
+		if g.steal && (s.closing || g.onDemand) && g.stealLocked(s) {
+			continue
 		}
 		if s.closing {
 			return g.exitLocked(s)
 		}
-		if g.onDemand && g.linger == 0 || !g.park(s) {
-			if g.exitIdle(s) {
-				continue
-			}
-			var zero T
-			return zero, false
+		var parked parkOutcome
+		if !(g.onDemand && g.linger == 0) {
+			parked = g.park(s)
 		}
+		switch parked {
+		case parkWoken:
+			continue
+		case parkSawWork:
+			g.stealLocked(s)
+			continue
+		}
+		if g.exitIdle(s) {
+			continue
+		}
+		var zero T
+		return zero, false
 	}
+}
+
+// stealLocked steals into s, with s.mu held on entry and on return (and
+// released in between), and reports whether s has work or is retired.
+func (g *Group[T]) stealLocked(s *slot[T]) bool {
+	s.mu.Unlock()
+	stole := g.stealInto(s)
+	s.mu.Lock()
+	return stole || s.q.len()+s.pinned.len() > 0 || s.retired
 }
 
 // exitIdle ends s's goroutine for lack of work, with s.mu held, which it
@@ -120,57 +139,68 @@ func (g *Group[T]) exitLocked(s *slot[T]) (T, bool) {
 	return zero, false
 }
 
-// park waits until s is woken, with s.mu held on entry and on return. It
-// returns false if s, on demand, lingered idle for the linger time: the
-// goroutine is then to end.
+// parkOutcome is how a park ended.
+type parkOutcome uint8
+
+const (
+	parkLingered parkOutcome = iota // on demand, idle for the linger time: the goroutine is to end
+	parkWoken                       // woken: given work, or told to look
+	parkSawWork                     // not parked after all: there is work to steal
+)
+
+// park waits until s is woken, with s.mu held on entry and on return, and
+// says how it ended.
 //
 // A worker that parks after it last looked for work to steal could miss an
 // item enqueued on a busy worker in between. So it looks again once it is
 // on the idle stack, and an enqueue onto a busy worker looks at the stack
 // after it queued: with both orders sequentially consistent, one of the two
 // sees the other.
-func (g *Group[T]) park(s *slot[T]) bool {
+func (g *Group[T]) park(s *slot[T]) parkOutcome {
 	s.parked = true
 	g.pushIdle(s)
 	s.mu.Unlock()
 	if g.steal {
 		if victim, _ := g.mostLoaded(s); victim != nil {
 			s.mu.Lock()
-			g.cancelPark(s, true)
-			return true
+			if g.cancelPark(s, true) {
+				return parkSawWork
+			}
+			return parkWoken
 		}
 	}
 	if !g.onDemand {
 		<-s.wake
 		s.mu.Lock()
-		return true
+		return parkWoken
 	}
 	timer := time.NewTimer(g.linger)
 	defer timer.Stop()
 	select {
 	case <-s.wake:
 		s.mu.Lock()
-		return true
+		return parkWoken
 	case <-timer.C:
 	}
 	s.mu.Lock()
 	if s.parked && g.removeIdle(s) {
 		s.parked = false
-		return false
+		return parkLingered
 	}
 	g.cancelPark(s, false)
-	return true
+	return parkWoken
 }
 
 // cancelPark ends a park of s that its goroutine gives up itself, with
 // s.mu held: if no waker has s, it takes s off the idle stack; if one has,
 // it waits for the waker's token. A waker that took s gives it an item, so
 // s will not look for the work it saw (sawWork): it calls another thief
-// for that work instead.
-func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) {
+// for that work instead. It reports whether s took itself off the stack
+// (false: a waker had it).
+func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) (cancelled bool) {
 	if s.parked && g.removeIdle(s) {
 		s.parked = false
-		return
+		return true
 	}
 	s.mu.Unlock()
 	<-s.wake // the waker's token: sent already if s.parked is false
@@ -178,6 +208,7 @@ func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) {
 		g.callThief(g.view.Load())
 	}
 	s.mu.Lock()
+	return false
 }
 
 // wakeThief wakes the worker that parked last, if any, so that it steals
