@@ -96,9 +96,22 @@ type slot[T any] struct {
 	retired  bool // a resize took this worker out
 	serving  bool // a goroutine serves this worker
 	parked   bool // its goroutine waits on wake; it is in the idle stack
-	wake     chan struct{}
-	released bool // the running item's load is lowered; its goroutine's own
+	wake     chan wakeup[T]
+	token    wakeup[T] // the token its goroutine just received; its own
+	released bool      // the running item's load is lowered; its goroutine's own
 	_        [24]byte
+}
+
+// wakeup is the token that ends a park: one per park. An enqueue onto a
+// parked worker hands it the item in the token (given), so the worker
+// runs it without taking its lock or going through its queue.
+type wakeup[T any] struct {
+	v     T
+	given bool
+}
+
+func newSlot[T any](i int) *slot[T] {
+	return &slot[T]{idx: i, wake: make(chan wakeup[T], 1)}
 }
 
 // GroupOption configures a [Group].
@@ -165,7 +178,7 @@ func NewGroup[T any](n int, handle func(worker int, v T), opts ...GroupOption) *
 	}
 	all := make([]*slot[T], n)
 	for i := range all {
-		all[i] = &slot[T]{idx: i, wake: make(chan struct{}, 1)}
+		all[i] = newSlot[T](i)
 	}
 	g.view.Store(&View[T]{g: g, all: all, n: n})
 	for _, s := range all {
@@ -330,7 +343,7 @@ func (g *Group[T]) unpark(s *slot[T], stacked bool) {
 	if stacked {
 		g.removeIdle(s)
 	}
-	s.wake <- struct{}{} // never blocks: one token per park
+	s.wake <- wakeup[T]{} // never blocks: one token per park
 }
 
 // start runs a goroutine serving s. The caller holds s.mu and has set

@@ -77,11 +77,14 @@ func (g *Group[T]) next(s *slot[T]) (T, bool) {
 		if s.closing {
 			return g.exitLocked(s)
 		}
-		var parked parkOutcome
+		parked := parkLingered
+		var given T
 		if !(g.onDemand && g.linger == 0) {
-			parked = g.park(s)
+			parked, given = g.park(s)
 		}
 		switch parked {
+		case parkGiven:
+			return given, true
 		case parkWoken:
 			continue
 		case parkSawWork:
@@ -144,19 +147,22 @@ type parkOutcome uint8
 
 const (
 	parkLingered parkOutcome = iota // on demand, idle for the linger time: the goroutine is to end
-	parkWoken                       // woken: given work, or told to look
+	parkWoken                       // woken to look at its queue, or for a resize or close
 	parkSawWork                     // not parked after all: there is work to steal
+	parkGiven                       // handed an item, as taken (see put)
 )
 
 // park waits until s is woken, with s.mu held on entry and on return, and
-// says how it ended.
+// says how it ended; if it was given an item, it returns that too, and
+// s.mu is not held.
 //
 // A worker that parks after it last looked for work to steal could miss an
 // item enqueued on a busy worker in between. So it looks again once it is
 // on the idle stack, and an enqueue onto a busy worker looks at the stack
 // after it queued: with both orders sequentially consistent, one of the two
 // sees the other.
-func (g *Group[T]) park(s *slot[T]) parkOutcome {
+func (g *Group[T]) park(s *slot[T]) (parkOutcome, T) {
+	var zero T
 	s.parked = true
 	g.pushIdle(s)
 	s.mu.Unlock()
@@ -164,31 +170,41 @@ func (g *Group[T]) park(s *slot[T]) parkOutcome {
 		if victim, _ := g.mostLoaded(s); victim != nil {
 			s.mu.Lock()
 			if g.cancelPark(s, true) {
-				return parkSawWork
+				return parkSawWork, zero
 			}
-			return parkWoken
+			return g.woken(s)
 		}
 	}
 	if !g.onDemand {
-		<-s.wake
-		s.mu.Lock()
-		return parkWoken
+		s.token = <-s.wake
+		return g.woken(s)
 	}
 	timer := time.NewTimer(g.linger)
 	defer timer.Stop()
 	select {
-	case <-s.wake:
-		s.mu.Lock()
-		return parkWoken
+	case s.token = <-s.wake:
+		return g.woken(s)
 	case <-timer.C:
 	}
 	s.mu.Lock()
 	if s.parked && g.removeIdle(s) {
 		s.parked = false
-		return parkLingered
+		return parkLingered, zero
 	}
-	g.cancelPark(s, false)
-	return parkWoken
+	g.cancelPark(s, false) // a waker has s (it is off the stack): wait for its token
+	return g.woken(s)
+}
+
+// woken ends a park on the token s received (s.token), taking s.mu unless
+// the token gives an item.
+func (g *Group[T]) woken(s *slot[T]) (parkOutcome, T) {
+	w := s.token
+	s.token = wakeup[T]{}
+	if w.given {
+		return parkGiven, w.v
+	}
+	s.mu.Lock()
+	return parkWoken, w.v
 }
 
 // cancelPark ends a park of s that its goroutine gives up itself, with
@@ -203,11 +219,10 @@ func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) (cancelled bool) {
 		return true
 	}
 	s.mu.Unlock()
-	<-s.wake // the waker's token: sent already if s.parked is false
+	s.token = <-s.wake // the waker's: sent, or about to be, since s.parked is false
 	if sawWork {
 		g.callThief(g.view.Load())
 	}
-	s.mu.Lock()
 	return false
 }
 

@@ -56,23 +56,34 @@ func (v *View[T]) Enqueue(i int, x T, prio int, pinned bool) error {
 // the idle stack itself.
 func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) (busy bool, err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing {
+		s.mu.Unlock()
 		return false, ErrClosed
 	}
 	if s.retired {
+		s.mu.Unlock()
 		return false, ErrRetired
+	}
+	s.assign(1)
+	if s.parked {
+		// A parked worker's queues are empty: hand x over in the token,
+		// as taken (see next), and send it once the lock is free, so
+		// that the worker does not wake only to wait for it.
+		s.parked = false
+		if stacked {
+			g.removeIdle(s)
+		}
+		s.running, s.cur = true, x
+		s.mu.Unlock()
+		s.wake <- wakeup[T]{v: x, given: true} // never blocks: one token per park
+		return false, nil
 	}
 	// Busy unless its goroutine waits for work or there is none yet: one
 	// that is looking for work may come back with a stolen item first.
-	busy = s.running || s.q.len()+s.pinned.len() > 0 || s.serving && !s.parked
-	s.assign(1)
+	busy = s.running || s.q.len()+s.pinned.len() > 0 || s.serving
 	s.pushLocked(x, prio, pinned)
-	if s.parked {
-		g.unpark(s, stacked)
-	} else {
-		g.wakeLocked(s)
-	}
+	g.wakeLocked(s)
+	s.mu.Unlock()
 	return busy, nil
 }
 
@@ -127,7 +138,7 @@ func (g *Group[T]) Resize(n int, rehome func(v T)) error {
 	if n > len(all) {
 		all = append(all[:len(all):len(all)], make([]*slot[T], n-len(all))...)
 		for i := len(old.all); i < n; i++ {
-			all[i] = &slot[T]{idx: i, wake: make(chan struct{}, 1)}
+			all[i] = newSlot[T](i)
 			defer g.serveFirst(all[i]) // once the view that has it is out
 		}
 	}
