@@ -1,5 +1,13 @@
 package natsb
 
+import "context"
+
 // SetBeforeAck sets the hook a durable worker runs between publishing a
 // task's result and acking it.
 func SetBeforeAck(f func(delivered uint64)) { beforeAck = f }
+
+// AwaitLanesAtMost waits until d.Lanes(name) is at most n, as
+// [Dispatcher.AwaitLanes] waits for at least n.
+func AwaitLanesAtMost(ctx context.Context, d *Dispatcher, name string, n int) error {
+	return d.onChange(ctx, func() (bool, error) { return d.Lanes(name) <= n, nil })
+}
