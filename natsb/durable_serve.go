@@ -32,6 +32,14 @@ func WithWorkerDurable(c Durable) WorkerOption {
 // published and before the task is acked.
 var beforeAck func(delivered uint64)
 
+// Test hooks: noProgress stops running tasks from marking progress (so
+// that their ack wait passes), and redelivered, if set, runs when a task
+// is delivered to this worker again.
+var (
+	noProgress  bool
+	redelivered func()
+)
+
 // dworker is an instance's side of the durable mode.
 type dworker struct {
 	ws    *workerSet
@@ -91,6 +99,22 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 		m.Term()
 		return
 	}
+	if redelivered != nil && meta.NumDelivered > 1 {
+		redelivered()
+	}
+	seq := meta.Sequence.Stream
+	dw.mu.Lock()
+	_, running := dw.tasks[seq]
+	dw.mu.Unlock()
+	if running {
+		// Delivered again while this worker still runs it (its ack wait
+		// passed while an ack or the server was slow): handed to the
+		// session again, it would be refused as a duplicate id, and that
+		// refusal published as the task's result. It goes on running
+		// here; this delivery waits for its ack.
+		m.InProgress()
+		return
+	}
 	t := &dtask{m: m, id: f.ID, reply: m.Headers().Get(hdrReply)}
 	t.msgID = t.reply // unique per task: the dispatcher's token and the id
 	select {
@@ -115,11 +139,12 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 			case <-pctx.Done():
 				return
 			case <-tick.C:
-				m.InProgress()
+				if !noProgress {
+					m.InProgress()
+				}
 			}
 		}
 	}()
-	seq := meta.Sequence.Stream
 	dw.mu.Lock()
 	dw.tasks[seq] = t
 	dw.mu.Unlock()

@@ -6,6 +6,10 @@ import "context"
 // task's result and acking it.
 func SetBeforeAck(f func(delivered uint64)) { beforeAck = f }
 
+// SetNoProgress stops a durable worker's running tasks from marking
+// progress, and has it call f when a task is delivered to it again.
+func SetNoProgress(f func()) { noProgress, redelivered = true, f }
+
 // AwaitLanesAtMost waits until d.Lanes(name) is at most n, as
 // [Dispatcher.AwaitLanes] waits for at least n.
 func AwaitLanesAtMost(ctx context.Context, d *Dispatcher, name string, n int) error {

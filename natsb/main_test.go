@@ -33,6 +33,10 @@ const (
 	// published and before it acks, telling natsb_test.beforeack.
 	envDurable = "NATSB_TEST_DURABLE"
 	envHang    = "NATSB_TEST_HANG"
+	// envNoProgress makes a durable worker's tasks mark no progress, and
+	// it tells natsb_test.redelivered when one is delivered again while
+	// it runs.
+	envNoProgress = "NATSB_TEST_NO_PROGRESS"
 )
 
 // testDurable is the durable mode's configuration in every test.
@@ -67,6 +71,12 @@ func workerMain(url string) int {
 				testNC.Flush()
 				select {} // until killed
 			}
+		})
+	}
+	if os.Getenv(envNoProgress) != "" {
+		natsb.SetNoProgress(func() {
+			testNC.Publish("natsb_test.redelivered", nil)
+			testNC.Flush()
 		})
 	}
 	nc, err := nats.Connect(url, copts...)
