@@ -328,3 +328,33 @@ func TestDurable_RedeliveredWhileRunning(t *testing.T) {
 	require.NoError(t, p.Stop(ctx))
 	require.Equal(t, uint64(2), p.Stats().Succeeded)
 }
+
+// TestDurable_ResultLost: a result delivered to the dispatcher but lost
+// on the way (made to be ignored, once) is delivered again, and its
+// future settles with its value well within the call's ctx (JetStream's
+// default ack wait of 30 s would outlast it).
+func TestDurable_ResultLost(t *testing.T) {
+	c := newDurable(t)
+	lost := make(chan uint64, 1)
+	natsb.SetDropResult(func(id, delivered uint64) bool {
+		if delivered == 1 {
+			lost <- id
+			return true
+		}
+		return false
+	})
+	t.Cleanup(func() { natsb.SetDropResult(nil) })
+	c.startWorker(t, 1, envDurable+"=1")
+	p := durablePool(t, c, 1)
+	ctx := within(t, 10*time.Second)
+	f := p.Submit(ctx, 5)
+	select {
+	case <-lost:
+	case <-ctx.Done():
+		t.Fatal("no result delivered")
+	}
+	v, err := f.Await(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 25, v)
+	require.NoError(t, p.Stop(ctx))
+}
