@@ -2,7 +2,6 @@ package natsb_test
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"syscall"
 	"testing"
@@ -48,19 +47,9 @@ func live(p *pool.Pool[int, int]) int {
 // Follow ends with its ctx's cause.
 func TestFollow(t *testing.T) {
 	c := newCluster(t)
-	started, err := c.nc.SubscribeSync("natsb_test.started")
-	require.NoError(t, err)
-	require.NoError(t, c.nc.Flush())
 	ctx := within(t, 30*time.Second)
+	next := c.starts(t, ctx)
 	rsCh := make(chan int, 8)
-	next := func() (id, pid int) {
-		t.Helper()
-		m, err := started.NextMsgWithContext(ctx)
-		require.NoError(t, err)
-		_, err = fmt.Sscan(string(m.Data), &id, &pid)
-		require.NoError(t, err)
-		return id, pid
-	}
 	release := func(id int) { require.NoError(t, c.nc.Publish("natsb_test.release."+strconv.Itoa(id), nil)) }
 	size := func() int {
 		t.Helper()

@@ -2,7 +2,6 @@ package natsb_test
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"syscall"
 	"testing"
@@ -25,18 +24,8 @@ import (
 // killed at cleanup.
 func TestLost_MissedHeartbeats(t *testing.T) {
 	c := newCluster(t)
-	started, err := c.nc.SubscribeSync("natsb_test.started")
-	require.NoError(t, err)
-	require.NoError(t, c.nc.Flush())
 	ctx := within(t, 30*time.Second)
-	next := func() (id, pid int) {
-		t.Helper()
-		m, err := started.NextMsgWithContext(ctx)
-		require.NoError(t, err)
-		_, err = fmt.Sscan(string(m.Data), &id, &pid)
-		require.NoError(t, err)
-		return id, pid
-	}
+	next := c.starts(t, ctx)
 
 	w := c.startWorker(t, 2)
 	t.Cleanup(func() { w.cmd.Process.Signal(syscall.SIGCONT) }) // before startWorker's kill
