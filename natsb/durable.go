@@ -26,7 +26,8 @@ import (
 // until a worker has published its result to the results stream and
 // acked it; a worker that dies before acking (killed, or its connection
 // lost) has its task delivered again after AckWait, while a task that
-// runs longer keeps it by marking progress every AckWait/3 (delivered
+// runs longer keeps it by marking progress every AckWait/3 until it is
+// acked (delivered
 // again to the worker still running it, its marks late, it runs on
 // there, not beside itself). Results are
 // published with the task's id as their message id and the dispatcher

@@ -126,7 +126,7 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 	if meta.NumDelivered > uint64(dw.c.MaxDeliveries) {
 		body, _ := remote.Frame{Kind: remote.KindResponse, ID: f.ID,
 			Err: fmt.Errorf("natsb: %s: %w (%d)", f.Name, ErrMaxDeliveries, dw.c.MaxDeliveries)}.MarshalBinary()
-		go dw.finish(t, body, meta.NumDelivered)
+		go dw.finish(t, 0, body, meta.NumDelivered)
 		return
 	}
 	var pctx context.Context
@@ -163,22 +163,31 @@ func (dw *dworker) send(body []byte) {
 		return
 	}
 	dw.mu.Lock()
-	t := dw.tasks[seq]
-	delete(dw.tasks, seq)
+	t := dw.tasks[seq] // kept until acked: a delivery meanwhile is absorbed
 	dw.mu.Unlock()
 	if t == nil {
 		return
 	}
-	t.progress()
 	meta, _ := t.m.Metadata()
-	go dw.finish(t, withID(remote.KindResponse, t.id, body[at:])[4:], meta.NumDelivered)
+	go dw.finish(t, seq, withID(remote.KindResponse, t.id, body[at:])[4:], meta.NumDelivered)
 }
 
 // finish publishes a task's result, retrying until the server has it,
-// and then acks the task. If the drain deadline passes first the task
-// stays unacked: it is delivered again.
-func (dw *dworker) finish(t *dtask, body []byte, delivered uint64) {
-	defer dw.release()
+// and then acks the task; it marks progress until then, and a delivery
+// of it meanwhile is absorbed. If the drain deadline passes first the
+// task stays unacked: it is delivered again.
+func (dw *dworker) finish(t *dtask, seq uint64, body []byte, delivered uint64) {
+	defer func() {
+		if t.progress != nil {
+			t.progress()
+		}
+		dw.mu.Lock()
+		if dw.tasks[seq] == t {
+			delete(dw.tasks, seq)
+		}
+		dw.mu.Unlock()
+		dw.release()
+	}()
 	m := &nats.Msg{Subject: t.reply, Data: body}
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
 		_, err := publishOnce(dw.ctx, dw.js, m, t.msgID)
