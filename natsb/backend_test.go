@@ -2,6 +2,7 @@ package natsb_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,36 @@ func TestKillInProcess(t *testing.T) {
 	lost, ok := errors.AsType[*natsb.LostError](err)
 	require.True(t, ok)
 	require.True(t, strings.Contains(lost.How, "disconnect") || strings.Contains(lost.How, "heartbeat"), lost.How)
+}
+
+// TestDrain_Overlapping: a worker that stops with eight tasks in flight,
+// released together (their answers batched), sends every answer before
+// it is gone.
+func TestDrain_Overlapping(t *testing.T) {
+	c := newCluster(t)
+	w := c.inProc(t, natsb.WithWorkerLanes(8))
+	ctx := within(t, 20*time.Second)
+	started, err := c.nc.SubscribeSync("natsb_test.started")
+	require.NoError(t, err)
+	require.NoError(t, c.nc.Flush())
+	p := newPool(t, c.d, hold, pool.WithMaxWorkers(8))
+	futs := make([]*future.Future[int], 8)
+	for i := range futs {
+		futs[i] = p.Submit(ctx, i)
+	}
+	for range futs {
+		_, err = started.NextMsgWithContext(ctx)
+		require.NoError(t, err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.stop() }()
+	for i := range futs {
+		require.NoError(t, c.nc.Publish("natsb_test.release."+strconv.Itoa(i), nil))
+	}
+	for i, f := range futs {
+		_, err := f.Await(ctx)
+		require.NoError(t, err, "task %d", i)
+	}
+	require.NoError(t, <-stopped)
+	require.NoError(t, p.Stop(ctx))
 }

@@ -32,6 +32,14 @@ func WithWorkerDurable(c Durable) WorkerOption {
 // published and before the task is acked.
 var beforeAck func(delivered uint64)
 
+// Test hooks: noProgress stops running tasks from marking progress (so
+// that their ack wait passes), and redelivered, if set, runs when a task
+// is delivered to this worker again.
+var (
+	noProgress  bool
+	redelivered func()
+)
+
 // dworker is an instance's side of the durable mode.
 type dworker struct {
 	ws    *workerSet
@@ -91,6 +99,22 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 		m.Term()
 		return
 	}
+	if redelivered != nil && meta.NumDelivered > 1 {
+		redelivered()
+	}
+	seq := meta.Sequence.Stream
+	dw.mu.Lock()
+	_, running := dw.tasks[seq]
+	dw.mu.Unlock()
+	if running {
+		// Delivered again while this worker still runs it (its ack wait
+		// passed while an ack or the server was slow): handed to the
+		// session again, it would be refused as a duplicate id, and that
+		// refusal published as the task's result. It goes on running
+		// here; this delivery waits for its ack.
+		m.InProgress()
+		return
+	}
 	t := &dtask{m: m, id: f.ID, reply: m.Headers().Get(hdrReply)}
 	t.msgID = t.reply // unique per task: the dispatcher's token and the id
 	select {
@@ -102,7 +126,7 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 	if meta.NumDelivered > uint64(dw.c.MaxDeliveries) {
 		body, _ := remote.Frame{Kind: remote.KindResponse, ID: f.ID,
 			Err: fmt.Errorf("natsb: %s: %w (%d)", f.Name, ErrMaxDeliveries, dw.c.MaxDeliveries)}.MarshalBinary()
-		go dw.finish(t, body, meta.NumDelivered)
+		go dw.finish(t, 0, body, meta.NumDelivered)
 		return
 	}
 	var pctx context.Context
@@ -115,11 +139,12 @@ func (dw *dworker) onTask(m jetstream.Msg) {
 			case <-pctx.Done():
 				return
 			case <-tick.C:
-				m.InProgress()
+				if !noProgress {
+					m.InProgress()
+				}
 			}
 		}
 	}()
-	seq := meta.Sequence.Stream
 	dw.mu.Lock()
 	dw.tasks[seq] = t
 	dw.mu.Unlock()
@@ -138,22 +163,31 @@ func (dw *dworker) send(body []byte) {
 		return
 	}
 	dw.mu.Lock()
-	t := dw.tasks[seq]
-	delete(dw.tasks, seq)
+	t := dw.tasks[seq] // kept until acked: a delivery meanwhile is absorbed
 	dw.mu.Unlock()
 	if t == nil {
 		return
 	}
-	t.progress()
 	meta, _ := t.m.Metadata()
-	go dw.finish(t, withID(remote.KindResponse, t.id, body[at:])[4:], meta.NumDelivered)
+	go dw.finish(t, seq, withID(remote.KindResponse, t.id, body[at:])[4:], meta.NumDelivered)
 }
 
 // finish publishes a task's result, retrying until the server has it,
-// and then acks the task. If the drain deadline passes first the task
-// stays unacked: it is delivered again.
-func (dw *dworker) finish(t *dtask, body []byte, delivered uint64) {
-	defer dw.release()
+// and then acks the task; it marks progress until then, and a delivery
+// of it meanwhile is absorbed. If the drain deadline passes first the
+// task stays unacked: it is delivered again.
+func (dw *dworker) finish(t *dtask, seq uint64, body []byte, delivered uint64) {
+	defer func() {
+		if t.progress != nil {
+			t.progress()
+		}
+		dw.mu.Lock()
+		if dw.tasks[seq] == t {
+			delete(dw.tasks, seq)
+		}
+		dw.mu.Unlock()
+		dw.release()
+	}()
 	m := &nats.Msg{Subject: t.reply, Data: body}
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
 		_, err := publishOnce(dw.ctx, dw.js, m, t.msgID)

@@ -118,6 +118,9 @@ func TestDurable_ServerRestart(t *testing.T) {
 			require.NoError(t, c.s.Restart(ctx))
 			for i, f := range futs {
 				v, err := f.Await(ctx)
+				if err != nil {
+					dumpDurable(t, c)
+				}
 				require.NoError(t, err, "task %d", i)
 				require.Equal(t, i*i, v)
 			}
@@ -251,4 +254,107 @@ func TestDurable_BoundedStreamIsBackpressure(t *testing.T) {
 			require.Equal(t, uint64(len(futs)), p.Stats().Succeeded, "one result per task")
 		})
 	}
+}
+
+// dumpDurable logs the durable mode's streams and consumers, for a test
+// that failed.
+func dumpDurable(t *testing.T, c *cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		t.Logf("dump: %v", err)
+		return
+	}
+	for _, name := range []string{natsb.DefaultPrefix + "_tasks", natsb.DefaultPrefix + "_results"} {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			t.Logf("dump: stream %s: %v", name, err)
+			continue
+		}
+		si, err := s.Info(ctx)
+		if err != nil {
+			t.Logf("dump: stream %s: %v", name, err)
+			continue
+		}
+		t.Logf("dump: stream %s: %+v", name, si.State)
+		for ci := range s.ListConsumers(ctx).Info() {
+			t.Logf("dump: consumer %s of %s: delivered %+v ack floor %+v pending %d ack pending %d redelivered %d waiting %d",
+				ci.Name, name, ci.Delivered, ci.AckFloor, ci.NumPending, ci.NumAckPending, ci.NumRedelivered, ci.NumWaiting)
+		}
+	}
+}
+
+// TestDurable_RedeliveredWhileRunning: a task whose ack wait passes while
+// its worker still runs it (made to mark no progress) is delivered to
+// that worker again, with a lane free: it goes on running, and its future
+// settles with its value, not with the session's refusal of a duplicate
+// id (which a server restart once caused). A second task, which takes
+// the lane after the second delivery, orders the test: any refusal would
+// be in the results stream before it starts.
+func TestDurable_RedeliveredWhileRunning(t *testing.T) {
+	c := newDurable(t)
+	started, err := c.nc.SubscribeSync("natsb_test.started")
+	require.NoError(t, err)
+	again, err := c.nc.SubscribeSync("natsb_test.redelivered")
+	require.NoError(t, err)
+	require.NoError(t, c.nc.Flush())
+	w := c.startWorker(t, 2, envDurable+"=1", envNoProgress+"=1")
+	b, err := natsb.NewBackend(c.d, hold)
+	require.NoError(t, err)
+	ctx := within(t, 20*time.Second)
+	p, err := pool.NewOn(ctx, b, pool.WithMaxWorkers(2))
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Cancel() })
+	f1 := p.Submit(ctx, 1)
+	m, err := started.NextMsgWithContext(ctx)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(m.Data), "1 "))
+	_, err = again.NextMsgWithContext(ctx)
+	require.NoError(t, err, "delivered again while it runs")
+	f2 := p.Submit(ctx, 2)
+	m, err = started.NextMsgWithContext(ctx)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(m.Data), "2 "), "task 1 did not start again: %s", m.Data)
+	for _, id := range []string{"1", "2"} {
+		require.NoError(t, c.nc.Publish("natsb_test.release."+id, nil))
+	}
+	for _, f := range []*future.Future[int]{f1, f2} {
+		v, err := f.Await(ctx)
+		require.NoError(t, err)
+		require.Equal(t, w.cmd.Process.Pid, v)
+	}
+	require.NoError(t, p.Stop(ctx))
+	require.Equal(t, uint64(2), p.Stats().Succeeded)
+}
+
+// TestDurable_ResultLost: a result delivered to the dispatcher but lost
+// on the way (made to be ignored, once) is delivered again, and its
+// future settles with its value well within the call's ctx (JetStream's
+// default ack wait of 30 s would outlast it).
+func TestDurable_ResultLost(t *testing.T) {
+	c := newDurable(t)
+	lost := make(chan uint64, 1)
+	natsb.SetDropResult(func(id, delivered uint64) bool {
+		if delivered == 1 {
+			lost <- id
+			return true
+		}
+		return false
+	})
+	t.Cleanup(func() { natsb.SetDropResult(nil) })
+	c.startWorker(t, 1, envDurable+"=1")
+	p := durablePool(t, c, 1)
+	ctx := within(t, 10*time.Second)
+	f := p.Submit(ctx, 5)
+	select {
+	case <-lost:
+	case <-ctx.Done():
+		t.Fatal("no result delivered")
+	}
+	v, err := f.Await(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 25, v)
+	require.NoError(t, p.Stop(ctx))
 }

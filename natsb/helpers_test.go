@@ -2,6 +2,7 @@ package natsb_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -109,4 +110,22 @@ func within(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// starts subscribes to the hold tasks' "natsb_test.started" and returns
+// a function that waits, under ctx, for the next one: its task id and
+// the process id it runs in.
+func (c *cluster) starts(t *testing.T, ctx context.Context) func() (id, pid int) {
+	t.Helper()
+	started, err := c.nc.SubscribeSync("natsb_test.started")
+	require.NoError(t, err)
+	require.NoError(t, c.nc.Flush())
+	return func() (id, pid int) {
+		t.Helper()
+		m, err := started.NextMsgWithContext(ctx)
+		require.NoError(t, err)
+		_, err = fmt.Sscan(string(m.Data), &id, &pid)
+		require.NoError(t, err)
+		return id, pid
+	}
 }

@@ -1,9 +1,12 @@
 package natsb_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"syscall"
@@ -11,9 +14,13 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/sluice-go/sluice/natsb"
+	"github.com/sluice-go/sluice/natsb/embedded"
+	"github.com/sluice-go/sluice/pool"
+	"github.com/sluice-go/sluice/remote"
 )
 
 // envWorker makes the test binary a worker process: the NATS URL to
@@ -26,6 +33,10 @@ const (
 	// published and before it acks, telling natsb_test.beforeack.
 	envDurable = "NATSB_TEST_DURABLE"
 	envHang    = "NATSB_TEST_HANG"
+	// envNoProgress makes a durable worker's tasks mark no progress, and
+	// it tells natsb_test.redelivered when one is delivered again while
+	// it runs.
+	envNoProgress = "NATSB_TEST_NO_PROGRESS"
 )
 
 // testDurable is the durable mode's configuration in every test.
@@ -36,6 +47,7 @@ var testDurable = natsb.Durable{MaxTasks: 4, AckWait: 300 * time.Millisecond, Ma
 var testNC *nats.Conn
 
 func TestMain(m *testing.M) {
+	natsb.Main() // a worker process of TestMainWorker*: serves and exits
 	if url := os.Getenv(envWorker); url != "" {
 		os.Exit(workerMain(url))
 	}
@@ -61,6 +73,12 @@ func workerMain(url string) int {
 			}
 		})
 	}
+	if os.Getenv(envNoProgress) != "" {
+		natsb.SetNoProgress(func() {
+			testNC.Publish("natsb_test.redelivered", nil)
+			testNC.Flush()
+		})
+	}
 	nc, err := nats.Connect(url, copts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -74,4 +92,83 @@ func workerMain(url string) int {
 		return 1
 	}
 	return 0
+}
+
+// self returns the process id of the worker that runs it and what it
+// sees in natsb.EnvURL.
+var self = remote.Register("natsb_test.self", func(context.Context, int) (string, error) {
+	return fmt.Sprintf("%d %q", os.Getpid(), os.Getenv(natsb.EnvURL)), nil
+})
+
+// startMain starts this test binary as a worker process through
+// natsb.Main, on url. Its stderr is readable once done is closed.
+func startMain(t *testing.T, url string) (*worker, *bytes.Buffer) {
+	t.Helper()
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), natsb.EnvURL+"="+url)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	w := &worker{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(w.done) }()
+	t.Cleanup(w.kill)
+	return w, stderr
+}
+
+// TestMainWorker: a process that calls natsb.Main with natsb.EnvURL set
+// serves the functions it registered (and does not pass the URL on to
+// processes it would start); on SIGTERM it drains, leaves the fleet and
+// exits with status 0.
+func TestMainWorker(t *testing.T) {
+	c := newCluster(t)
+	ctx := within(t, 30*time.Second)
+	w, stderr := startMain(t, c.s.URL())
+	require.NoError(t, c.d.AwaitLanes(ctx, self.Name(), 1))
+	p := newPool(t, c.d, self, pool.WithMaxWorkers(1))
+	v, err := p.Call(ctx, 0)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d %q", w.cmd.Process.Pid, ""), v)
+	require.NoError(t, p.Stop(ctx))
+
+	require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
+	<-w.done
+	require.Equal(t, 0, w.cmd.ProcessState.ExitCode(), "stderr: %s", stderr)
+	require.Empty(t, stderr.String())
+	require.NoError(t, natsb.AwaitLanesAtMost(ctx, c.d, self.Name(), 0), "it left the fleet")
+}
+
+// TestMainWorker_ServerGone: a worker process started by natsb.Main ends,
+// with status 0, when its server shuts down.
+func TestMainWorker_ServerGone(t *testing.T) {
+	ctx := within(t, 30*time.Second)
+	s, err := embedded.Start(ctx)
+	require.NoError(t, err)
+	t.Cleanup(s.Shutdown)
+	nc, err := nats.Connect(s.URL(), nats.MaxReconnects(0))
+	require.NoError(t, err)
+	defer nc.Close()
+	announced, err := nc.SubscribeSync(natsb.DefaultPrefix + ".announce")
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+	w, stderr := startMain(t, s.URL())
+	_, err = announced.NextMsgWithContext(ctx)
+	require.NoError(t, err, "the worker serves")
+	s.Shutdown()
+	<-w.done
+	require.Equal(t, 0, w.cmd.ProcessState.ExitCode(), "stderr: %s", stderr)
+}
+
+// TestMainWorker_NoServer: a worker process started by natsb.Main with a
+// URL where no server listens exits with status 1 and says why.
+func TestMainWorker_NoServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	w, stderr := startMain(t, "nats://"+addr)
+	<-w.done
+	require.Equal(t, 1, w.cmd.ProcessState.ExitCode())
+	require.Contains(t, stderr.String(), "connecting")
 }

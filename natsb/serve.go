@@ -128,7 +128,8 @@ func Serve(ctx context.Context, nc *nats.Conn, opts ...WorkerOption) error {
 	if err != nil {
 		return fmt.Errorf("natsb: Serve: %w", err)
 	}
-	ws := &workerSet{nc: nc, o: o, names: remote.Names(), server: nc.ConnectedServerId(), client: cid}
+	ws := &workerSet{nc: nc, o: o, names: remote.Names(), server: nc.ConnectedServerId(), client: cid, rep: newReplier(nc)}
+	defer ws.rep.stop()
 	defer ws.unsubscribe()
 	if err := ws.start(); err != nil {
 		return err
@@ -168,6 +169,7 @@ type workerSet struct {
 	insts  []*winstance
 	subs   []*nats.Subscription // discover, client gone
 	dur    *dworker             // with WithWorkerDurable
+	rep    *replier             // the instances' answers
 }
 
 func (ws *workerSet) start() error {
@@ -245,6 +247,7 @@ func (ws *workerSet) drain() error {
 	for _, in := range ws.insts {
 		errs = append(errs, in.close()...)
 	}
+	ws.rep.stop() // every answer is out
 	ws.announce(stateGone)
 	ws.nc.Flush()
 	return errors.Join(errs...)
@@ -318,6 +321,7 @@ func (in *winstance) request(k sessKey, f remote.Frame) {
 	in.byOrig[origKey{k.client, f.ID}] = s
 	in.inflight++
 	in.mu.Unlock()
+	in.ws.rep.inflight.Add(1)
 	if s.rs.Handle(f) != nil {
 		in.answered(s, f.ID)
 		in.sent()
@@ -340,6 +344,7 @@ func (in *winstance) answered(s *wsession, id uint64) bool {
 // sent counts a call out once its answer is published, so that a drain
 // announces the instance gone only after every answer.
 func (in *winstance) sent() {
+	in.ws.rep.inflight.Add(-1)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.inflight--

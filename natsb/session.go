@@ -9,7 +9,7 @@ import (
 
 // wsession is one remote session on an instance, for one (backend, pool
 // worker): a remote.Session, fed each request and cancel as its NATS
-// message arrives and publishing each answer from the call's goroutine,
+// message arrives and handing each answer to the instances' replier,
 // so that the serving side, stateful workers included, is package
 // remote's own, and errors cross in its wire form byte for byte. The
 // dispatcher's call ids are unique per backend, so they serve as the
@@ -35,6 +35,5 @@ func (s *wsession) send(body []byte) {
 	}
 	var buf [96]byte
 	reply := strconv.AppendUint(append(append(buf[:0], s.key.client...), '.'), id, 10)
-	s.in.ws.nc.Publish(string(reply), body)
-	s.in.sent()
+	s.in.ws.rep.send(s.in, string(reply), body)
 }
