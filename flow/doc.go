@@ -138,10 +138,11 @@
 // of about 200 µs of work, so a few slow items still spread over all the
 // workers. Measured in bench/ (bench/RESULTS.md: 8 workers, a noop
 // function, a slice source, medians of five interleaved rounds on the
-// project's 2-core Intel Xeon, go1.26.8): 31 ns per item unordered and 34
-// ns ordered, no allocation per item, against 300-990 ns for pond, conc,
+// project's 2-core AMD EPYC, go1.26.8): 50 ns per item unordered and 57
+// ns ordered, no allocation per item, against 240-1100 ns for pond, conc,
 // errgroup and ants; the channel stage alone, the layer under the pool
-// stage, 14 and 15 ns. go test -run=^$ -bench=. ./flow measures the sinks one by one.
+// stage, 20 and 21 ns. go test -run=^$ -bench=. ./flow measures the sinks
+// one by one.
 //
 // Map, Filter, Throttle and Buffer cost a goroutine hop per chunk;
 // Throttle also one limiter acquisition per item; Batch one allocation
