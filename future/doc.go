@@ -96,15 +96,17 @@
 // # Costs
 //
 // Medians of `go test -run='^$' -bench=. -count=5 ./future` on the
-// project's 2-core Intel Xeon (go1.26.8, 2026-12-02; read them as ratios):
+// project's 2-core machine (go1.26.8, 2026-12-02; an Intel Xeon unless said
+// otherwise; read them as ratios):
 //
 //   - BenchmarkNewResolveAwait: making, resolving and awaiting a future in
-//     one goroutine, 87 ns and 1 allocation of 160 bytes in the morning's
-//     run; with the future slimmed to 104 bytes, 1 allocation of 112 bytes,
-//     and 116 ns against 158 for the 160-byte future in 5 interleaved runs
-//     of both builds that afternoon, on a busier machine.
-//   - BenchmarkAwaitSettled: awaiting a settled future, 2.0 ns (3 to 4 ns
-//     on the busier machine), no allocation.
+//     one goroutine, 87 ns and 1 allocation of 160 bytes on the Intel Xeon
+//     of the day's earlier runs; with the future slimmed to 104 bytes, 1
+//     allocation of 112 bytes, and 116 ns against 158 for the 160-byte
+//     future in 5 interleaved runs of both builds on the AMD EPYC of the
+//     evening's runs.
+//   - BenchmarkAwaitSettled: awaiting a settled future, 2.0 ns on the Xeon,
+//     3 to 4 ns on the EPYC, no allocation.
 //   - BenchmarkGo: [Go] with a no-op and awaiting it, 528 ns and 2
 //     allocations; the goroutine and its wake-up are most of it.
 //   - BenchmarkAll: gathering settled futures costs 69 ns per future at
