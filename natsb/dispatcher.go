@@ -104,7 +104,9 @@ func WithMisses(n int) Option {
 // the system account of the same server or cluster), to the server's
 // disconnect events: a worker whose connection ends (its process killed)
 // is lost a millisecond or two later, instead of after its missed
-// heartbeats. The dispatcher does not close sys.
+// heartbeats. A worker that announced it is draining is left to its
+// heartbeats even so: its last answers may arrive after the event. The
+// dispatcher does not close sys.
 func WithSystemEvents(sys *nats.Conn) Option {
 	return func(o *options) {
 		if sys == nil && o.err == nil {
@@ -322,7 +324,12 @@ func (d *Dispatcher) onDisconnect(m *nats.Msg) {
 	d.mu.Lock()
 	var gone []*instance
 	for _, in := range d.insts {
-		if in.a.Client == ev.Client.ID && in.a.Server == ev.Server.ID {
+		// An instance that announced it is leaving drains before its
+		// connection ends: its last answers went out before this event,
+		// but on another subscription (and another connection), whose
+		// handler may run later. As for a gone announcement, what is
+		// still in flight on it is left to the heartbeat check.
+		if in.a.Client == ev.Client.ID && in.a.Server == ev.Server.ID && !in.leaving {
 			gone = append(gone, in)
 		}
 	}
