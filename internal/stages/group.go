@@ -97,8 +97,7 @@ type slot[T any] struct {
 	serving  bool // a goroutine serves this worker
 	parked   bool // its goroutine waits on wake; it is in the idle stack
 	wake     chan wakeup[T]
-	token    wakeup[T] // the token its goroutine just received; its own
-	released bool      // the running item's load is lowered; its goroutine's own
+	released bool // the running item's load is lowered; its goroutine's own
 	_        [24]byte
 }
 
@@ -207,15 +206,6 @@ func (g *Group[T]) View() *View[T] { return g.view.Load() }
 
 // Alive returns the number of worker goroutines running now.
 func (g *Group[T]) Alive() int { return int(g.alive.Load()) }
-
-// Queued returns the items waiting for worker i, not counting the one it
-// runs. i may name a retired worker.
-func (g *Group[T]) Queued(i int) int {
-	s := g.view.Load().all[i]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.q.len() + s.pinned.len()
-}
 
 // Load returns the items waiting for worker i and the ones it runs (0 or
 // 1), with one lock: an item counts as running from when the worker takes
@@ -335,15 +325,22 @@ func (g *Group[T]) wakeLocked(s *slot[T]) {
 	}
 }
 
-// unpark wakes s's parked goroutine, taking it off the idle stack if
-// stacked (popIdle may have taken it already). The caller holds s.mu and
-// has seen s.parked.
+// unpark wakes s's parked goroutine, with no item, to look at its queue
+// or at the group. The caller holds s.mu and has seen s.parked.
 func (g *Group[T]) unpark(s *slot[T], stacked bool) {
+	g.claimLocked(s, stacked)
+	s.wake <- wakeup[T]{} // never blocks: one token per park
+}
+
+// claimLocked takes s's park: its goroutine now waits for the caller's
+// token, and s is off the idle stack if stacked (popIdle may have taken
+// it already). The caller holds s.mu, has seen s.parked, and sends the
+// token.
+func (g *Group[T]) claimLocked(s *slot[T], stacked bool) {
 	s.parked = false
 	if stacked {
 		g.removeIdle(s)
 	}
-	s.wake <- wakeup[T]{} // never blocks: one token per park
 }
 
 // start runs a goroutine serving s. The caller holds s.mu and has set

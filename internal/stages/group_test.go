@@ -196,8 +196,8 @@ func runGroupProg(p groupProg) []string {
 			if got := h.startedBy(w); !slices.Equal(got, wantStarted) {
 				h.note("%s: worker %d started %v, want %v", at, w, got, wantStarted)
 			}
-			if got, want := g.Queued(w), max(pend-1, 0); got != want {
-				h.note("%s: Queued(%d) = %d, want %d", at, w, got, want)
+			if got, _ := g.Load(w); got != max(pend-1, 0) {
+				h.note("%s: Load(%d) queued %d, want %d", at, w, got, max(pend-1, 0))
 			}
 			if got, want := g.Handed(w), min(pend, 1); got != want {
 				h.note("%s: Handed(%d) = %d, want %d", at, w, got, want)
@@ -275,8 +275,8 @@ func runGroupProg(p groupProg) []string {
 			if got, want := loads.Active(w), min(len(pend), 1); got != want {
 				h.note("after Abort: Active(%d) = %d, want %d", w, got, want)
 			}
-			if got := g.Queued(w); got != 0 {
-				h.note("after Abort: Queued(%d) = %d, want 0", w, got)
+			if got, _ := g.Load(w); got != 0 {
+				h.note("after Abort: Load(%d) queued %d, want 0", w, got)
 			}
 			// The running item finishes as usual.
 			if len(pend) > 0 {

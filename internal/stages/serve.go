@@ -169,37 +169,32 @@ func (g *Group[T]) park(s *slot[T]) (parkOutcome, T) {
 	if g.steal {
 		if victim, _ := g.mostLoaded(s); victim != nil {
 			s.mu.Lock()
-			if g.cancelPark(s, true) {
-				return parkSawWork, zero
+			if cancelled, w := g.cancelPark(s, true); !cancelled {
+				return g.woken(s, w)
 			}
-			return g.woken(s)
+			return parkSawWork, zero
 		}
 	}
 	if !g.onDemand {
-		s.token = <-s.wake
-		return g.woken(s)
+		return g.woken(s, <-s.wake)
 	}
 	timer := time.NewTimer(g.linger)
 	defer timer.Stop()
 	select {
-	case s.token = <-s.wake:
-		return g.woken(s)
+	case w := <-s.wake:
+		return g.woken(s, w)
 	case <-timer.C:
 	}
 	s.mu.Lock()
-	if s.parked && g.removeIdle(s) {
-		s.parked = false
-		return parkLingered, zero
+	if cancelled, w := g.cancelPark(s, false); !cancelled {
+		return g.woken(s, w)
 	}
-	g.cancelPark(s, false) // a waker has s (it is off the stack): wait for its token
-	return g.woken(s)
+	return parkLingered, zero
 }
 
-// woken ends a park on the token s received (s.token), taking s.mu unless
-// the token gives an item.
-func (g *Group[T]) woken(s *slot[T]) (parkOutcome, T) {
-	w := s.token
-	s.token = wakeup[T]{}
+// woken ends a park on the token w that s received, taking s.mu unless w
+// gives an item.
+func (g *Group[T]) woken(s *slot[T], w wakeup[T]) (parkOutcome, T) {
 	if w.given {
 		return parkGiven, w.v
 	}
@@ -211,19 +206,20 @@ func (g *Group[T]) woken(s *slot[T]) (parkOutcome, T) {
 // s.mu held: if no waker has s, it takes s off the idle stack; if one has,
 // it waits for the waker's token. A waker that took s gives it an item, so
 // s will not look for the work it saw (sawWork): it calls another thief
-// for that work instead. It reports whether s took itself off the stack
-// (false: a waker had it).
-func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) (cancelled bool) {
+// for that work instead. It reports whether s took itself off the stack,
+// with s.mu still held; if not, a waker had it, and it returns the
+// waker's token, with s.mu released.
+func (g *Group[T]) cancelPark(s *slot[T], sawWork bool) (cancelled bool, w wakeup[T]) {
 	if s.parked && g.removeIdle(s) {
 		s.parked = false
-		return true
+		return true, w
 	}
 	s.mu.Unlock()
-	s.token = <-s.wake // the waker's: sent, or about to be, since s.parked is false
+	w = <-s.wake // the waker's: sent, or about to be, since s.parked is false
 	if sawWork {
 		g.callThief(g.view.Load())
 	}
-	return false
+	return false, w
 }
 
 // wakeThief wakes the worker that parked last, if any, so that it steals

@@ -69,10 +69,7 @@ func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) (busy bo
 		// A parked worker's queues are empty: hand x over in the token,
 		// as taken (see next), and send it once the lock is free, so
 		// that the worker does not wake only to wait for it.
-		s.parked = false
-		if stacked {
-			g.removeIdle(s)
-		}
+		g.claimLocked(s, stacked)
 		s.running, s.cur = true, x
 		s.mu.Unlock()
 		s.wake <- wakeup[T]{v: x, given: true} // never blocks: one token per park
