@@ -221,3 +221,26 @@ func TestStopNilContextPanicsAndLeavesPoolRunning(t *testing.T) {
 	require.Equal(t, 4, v)
 	require.NoError(t, p.Stop(context.Background()))
 }
+
+// TestCancelCallbackReadsStats: a running task's future is cancelled by
+// Cancel, and its callback, which runs then, may call into the pool
+// (Stats reads every worker's queue) without deadlocking the stop. Real
+// time, so that -race sees the locks as they are.
+func TestCancelCallbackReadsStats(t *testing.T) {
+	ctx := context.Background()
+	started := make(chan struct{})
+	p, err := pool.New(func(ctx context.Context, _ int) (int, error) {
+		close(started)
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}, pool.WithMaxWorkers(2))
+	require.NoError(t, err)
+	f := p.Submit(ctx, 1)
+	seen := make(chan pool.Stats, 1)
+	f.OnSettled(func(int, error) { seen <- p.Stats() })
+	<-started
+	p.Cancel()
+	_, err = f.Await(ctx)
+	require.ErrorIs(t, err, future.ErrCancelled)
+	require.Equal(t, uint64(1), (<-seen).Submitted)
+}

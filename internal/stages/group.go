@@ -222,15 +222,17 @@ func (g *Group[T]) Load(i int) (queued, running int) {
 // Running calls fn for the item each worker has taken and not yet come
 // back from (a worker that went on to look for its next item has none):
 // once a cancelling stop has begun ([Group.Abort]), its owner cancels
-// these. fn runs with the worker's lock held and must not call back into
-// the group.
+// these. fn runs outside the group's locks (settling a future runs its
+// callbacks, which may call back into the group), so the worker may have
+// finished v by then.
 func (g *Group[T]) Running(fn func(worker int, v T)) {
 	for _, s := range g.view.Load().all {
 		s.mu.Lock()
-		if s.running {
-			fn(s.idx, s.cur)
-		}
+		running, v := s.running, s.cur
 		s.mu.Unlock()
+		if running {
+			fn(s.idx, v)
+		}
 	}
 }
 
