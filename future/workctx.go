@@ -20,8 +20,7 @@ type workCtx struct {
 
 	mu    sync.Mutex    // also guards the enclosing Future
 	state atomic.Uint32 // the enclosing Future's: pending, then settled
-	ended endedBy       // why it is done, once it is: what Err reports
-	cause error         // what cancelled it
+	ended endedBy       // why it is done, once it is: what Err and Cause report
 	done  chan struct{} // made on first Done call
 	links *links        // made when first needed, dropped on cancel
 }
@@ -36,17 +35,18 @@ type links struct {
 
 type afterEntry struct{ f func() }
 
-// endedBy is a work context's error as a byte, so that it costs no
-// interface of its own: its own cancellations end it with context.Canceled,
-// and every other error it ends with is its parent's.
+// endedBy is why a work context ended, as a byte, so that neither its
+// error nor its cause costs an interface of its own: its own ends are
+// context.Canceled with cause ErrSettled or ErrCancelled, and every other
+// end is its parent's, whose error and cause are final once it is done.
 type endedBy uint8
 
 const (
 	notEnded       endedBy = iota
-	endedSettled           // context.Canceled, with cause ErrSettled: the usual end, no cause kept
-	endedCancelled         // context.Canceled, with cause
-	endedDeadline
-	endedParent // with what the parent's Err reports
+	endedSettled           // context.Canceled, cause ErrSettled: the usual end
+	endedCancelled         // context.Canceled, cause ErrCancelled: Future.Cancel
+	endedDeadline          // context.DeadlineExceeded, the parent's cause
+	endedParent            // what the parent's Err reports, the parent's cause
 )
 
 // errLocked returns the error w ended with, nil if it has not.
@@ -180,26 +180,22 @@ func (w *workCtx) cancel(err, cause error) {
 
 // cancelLocked is cancel with w.mu held; the returned func, if any, unlinks
 // from the parent and cancels derived contexts, and must be called once w.mu
-// is released.
+// is released. Its own ends are context.Canceled with cause ErrSettled or
+// ErrCancelled; any other end is its parent's (a parent that ended so
+// reports what this context would).
 func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 	if w.ended != notEnded {
 		return nil
 	}
-	if cause == nil {
-		cause = err
-	}
 	switch {
 	case err == context.Canceled && cause == ErrSettled:
 		w.ended = endedSettled
-	case err == context.Canceled:
+	case err == context.Canceled && cause == ErrCancelled:
 		w.ended = endedCancelled
 	case err == context.DeadlineExceeded:
 		w.ended = endedDeadline
 	default:
 		w.ended = endedParent
-	}
-	if w.ended != endedSettled {
-		w.cause = cause
 	}
 	if w.done != nil {
 		close(w.done)
@@ -225,13 +221,16 @@ func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 // Err.
 func (w *workCtx) causeErr() error {
 	w.mu.Lock()
-	cause, ended := w.cause, w.ended
+	ended := w.ended
 	w.mu.Unlock()
-	if ended == endedSettled {
+	switch ended {
+	case endedSettled:
 		return ErrSettled
+	case endedCancelled:
+		return ErrCancelled
 	}
-	if cause == nil && w.parent.Err() != nil {
+	if w.parent.Err() != nil {
 		return context.Cause(w.parent)
 	}
-	return cause
+	return nil
 }

@@ -68,6 +68,31 @@ func (q *pqueue[T]) pop() (e entry[T], prio int, ok bool) {
 	return e, prio, true
 }
 
+// moveFront moves the first n entries of q (n <= q.len()), those pop
+// would give first, to dst, which must be empty, keeping their order and
+// priorities.
+func (q *pqueue[T]) moveFront(dst *pqueue[T], n int) {
+	if dst.size != 0 {
+		panic("stages: moveFront into a queue that is not empty")
+	}
+	dst.size = n
+	q.size -= n
+	for i := 0; n > 0; i++ {
+		l := &q.levels[0]
+		k := min(n, l.r.len())
+		if i == 0 && len(dst.levels) == 1 {
+			dst.levels[0].prio = l.prio // the kept empty level, as in push
+		} else {
+			dst.levels = append(dst.levels, level[T]{prio: l.prio})
+		}
+		l.r.moveFront(&dst.levels[i].r, k)
+		n -= k
+		if l.r.len() == 0 && len(q.levels) > 1 {
+			q.levels = append(q.levels[:0], q.levels[1:]...)
+		}
+	}
+}
+
 // drain removes every entry and appends it to out, in the order pop would
 // give them.
 func (q *pqueue[T]) drain(out []entry[T]) []entry[T] {

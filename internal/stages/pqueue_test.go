@@ -8,12 +8,13 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestPqueue_MatchesSortedModel checks pushes, pops and drains against a
-// slice kept sorted by priority (highest first) and arrival.
+// TestPqueue_MatchesSortedModel checks pushes, pops, drains and moves of
+// the front (what a steal takes) against a slice kept sorted by priority
+// (highest first) and arrival.
 func TestPqueue_MatchesSortedModel(t *testing.T) {
 	type item struct{ prio, seq int }
 	rapid.Check(t, func(t *rapid.T) {
-		var q pqueue[item]
+		var q, thief pqueue[item] // thief is emptied after every move, as a thief's queue is before one
 		var model []item
 		seq := 0
 		take := func() (item, bool) {
@@ -47,6 +48,39 @@ func TestPqueue_MatchesSortedModel(t *testing.T) {
 				if ok != wantOK || got.v != want || ok && (prio != want.prio || got.seq != uint64(want.seq)) {
 					t.Fatalf("pop = %v, %d, %v; want %v, %v", got, prio, ok, want, wantOK)
 				}
+			},
+			"push many": func(t *rapid.T) { // past a ring block's end
+				prio := rapid.IntRange(-2, 2).Draw(t, "prio")
+				for range rapid.IntRange(1, 3*blockSize).Draw(t, "n") {
+					v := item{prio, seq}
+					seq++
+					q.push(entry[item]{v, uint64(v.seq)}, prio)
+					model = append(model, v)
+				}
+			},
+			"move front": func(t *rapid.T) {
+				n := rapid.IntRange(0, len(model)).Draw(t, "n")
+				sorted := slices.Clone(model)
+				slices.SortStableFunc(sorted, func(a, b item) int { return cmp.Compare(b.prio, a.prio) })
+				q.moveFront(&thief, n)
+				if thief.len() != n {
+					t.Fatalf("thief len = %d after moving %d", thief.len(), n)
+				}
+				var got []item
+				for {
+					e, prio, ok := thief.pop()
+					if !ok {
+						break
+					}
+					if prio != e.v.prio || e.seq != uint64(e.v.seq) {
+						t.Fatalf("moved %v came out with prio %d, seq %d", e.v, prio, e.seq)
+					}
+					got = append(got, e.v)
+				}
+				if !slices.Equal(got, sorted[:n]) {
+					t.Fatalf("moved %v; want %v", got, sorted[:n])
+				}
+				model = sorted[n:] // the order among equal priorities is arrival order, kept
 			},
 			"drain": func(t *rapid.T) {
 				want := slices.Clone(model)

@@ -66,6 +66,48 @@ func (r *ring[T]) pop() (v T, ok bool) {
 	return v, true
 }
 
+// moveFront moves the first n items of r (n <= r.len()) to the back of
+// dst, oldest first, a block's run at a time.
+func (r *ring[T]) moveFront(dst *ring[T], n int) {
+	for n > 0 {
+		end := blockSize
+		if r.head == r.tail {
+			end = r.ti
+		}
+		run := r.head.items[r.hi:min(end, r.hi+n)]
+		dst.pushAll(run)
+		clear(run)
+		k := len(run)
+		r.hi += k
+		r.size -= k
+		n -= k
+		switch {
+		case r.size == 0:
+			r.hi, r.ti = 0, 0
+		case r.hi == blockSize:
+			b := r.head
+			r.head, r.hi = b.next, 0
+			b.next = nil
+			r.keep(b)
+		}
+	}
+}
+
+// pushAll appends vs to r, oldest first.
+func (r *ring[T]) pushAll(vs []T) {
+	for len(vs) > 0 {
+		if r.tail == nil || r.ti == blockSize {
+			r.push(vs[0])
+			vs = vs[1:]
+			continue
+		}
+		k := copy(r.tail.items[r.ti:], vs)
+		r.ti += k
+		r.size += k
+		vs = vs[k:]
+	}
+}
+
 // keep makes an emptied block the spare, unless there is one.
 func (r *ring[T]) keep(b *block[T]) {
 	if r.spare == nil {

@@ -54,14 +54,15 @@ func (g *Group[T]) finishItem(s *slot[T]) {
 // left for it, or (on demand) it lingered idle.
 func (g *Group[T]) next(s *slot[T]) (T, bool) {
 	s.mu.Lock()
-	var zero T
-	s.running, s.cur = false, zero
+	s.running = false // s.cur is overwritten next, or cleared below
 	for {
 		if v, ok := s.popLocked(); ok {
 			s.running, s.cur = true, v
 			s.mu.Unlock()
 			return v, true
 		}
+		var zero T
+		s.cur = zero // nothing to run: let the last item go
 		if s.retired {
 			return g.exitLocked(s)
 		}
@@ -94,7 +95,6 @@ func (g *Group[T]) next(s *slot[T]) (T, bool) {
 		if g.exitIdle(s) {
 			continue
 		}
-		var zero T
 		return zero, false
 	}
 }
@@ -273,11 +273,11 @@ func (g *Group[T]) moveTo(thief *slot[T]) int {
 	if n == 0 || thief.retired || g.aborted.Load() || thief.q.len()+thief.pinned.len() > 0 {
 		return 0
 	}
-	for range n {
-		e, prio, _ := victim.q.pop()
-		thief.seq++
-		thief.q.push(entry[T]{e.v, thief.seq}, prio)
-	}
+	// The thief's queues are empty, so the items keep the victim's
+	// sequence numbers: whatever the thief is given from now on is
+	// numbered after every one of them.
+	victim.q.moveFront(&thief.q, n)
+	thief.seq = max(thief.seq, victim.seq)
 	victim.movable.Add(-int64(n))
 	thief.movable.Add(int64(n))
 	victim.finish(n)
