@@ -45,7 +45,7 @@ func (f *Future[T]) OnSettled(fn func(v T, err error), opts ...CallbackOption) {
 		fn = configure(fn, opts)
 	}
 	if f.work.state.Load() != settled {
-		f.work.mu.Lock()
+		f.work.lockHooked()
 		if f.work.state.Load() != settled {
 			if f.cbs == nil {
 				f.cbs = new([]func(T, error))

@@ -20,9 +20,8 @@ import (
 // Awaiting a pending one allocates its Done channel once; the work's context
 // allocates only if the work asks for its Done. See the package doc's Costs.
 type Future[T any] struct {
-	// work.state is pending, then settled; settled is final. work.mu
-	// guards the fields below as well as the work's: one lock, so settling
-	// takes it once.
+	// work.state says who may write what (see pending). work.mu guards
+	// the fields below as well as the work's: one lock.
 	work workCtx
 
 	done chan struct{}     // made when first needed, closed on settle
@@ -32,9 +31,18 @@ type Future[T any] struct {
 	err error
 }
 
+// A future's state. A settle of a pending future needs no lock: it swaps
+// pending for settling, writes the outcome and stores settled. Anything
+// that a settle must see to (a channel to close, callbacks to run, a link
+// to the parent, an early end of the work) is made under work.mu by
+// someone who first swapped pending for hooked (lockHooked), so a settle
+// that finds the future hooked takes the lock and sees to it. settled is
+// final; val and err are read once it is seen.
 const (
-	pending uint32 = iota
-	settled
+	pending  uint32 = iota
+	settled         // by either path
+	hooked          // pending, with something for the settle to see to
+	settling        // a lock-free settle is writing the outcome
 )
 
 // closedChan is returned by Done for futures settled before anyone asked.
@@ -95,26 +103,33 @@ func Failed[T any](err error) *Future[T] {
 }
 
 // settle records the outcome if the future is still pending, wakes waiters,
-// cancels the work's context with workCause and runs callbacks. It reports
-// whether this call settled the future.
-func (f *Future[T]) settle(v T, err, workCause error) bool {
-	if f.work.state.Load() != pending {
-		return false
+// ends the work's context for the reason by (endedSettled, or
+// endedCancelled for Cancel) and runs callbacks. It reports whether this
+// call settled the future; once it returns, the future has settled.
+func (f *Future[T]) settle(v T, err error, by endedBy) bool {
+	w := &f.work
+	if w.state.CompareAndSwap(pending, settling) {
+		// Nothing is hooked: no waiter's channel, no callback, no link,
+		// and the work's context has not ended.
+		f.val, f.err = v, err
+		w.ended = by
+		w.state.Store(settled)
+		return true
 	}
-	f.work.mu.Lock()
-	if f.work.state.Load() != pending {
-		f.work.mu.Unlock()
+	w.lockHooked()
+	if w.state.Load() == settled {
+		w.mu.Unlock()
 		return false
 	}
 	f.val, f.err = v, err
-	f.work.state.Store(settled)
+	w.state.Store(settled)
 	done, cbs := f.done, f.cbs
 	if cbs != nil {
 		f.cbs = nil
 	}
 	// The work is over: release what it derived from its context.
-	finish := f.work.cancelLocked(context.Canceled, workCause)
-	f.work.mu.Unlock()
+	finish := w.endLocked(by)
+	w.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
@@ -147,7 +162,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	if f.work.state.Load() == settled {
 		return closedChan
 	}
-	f.work.mu.Lock()
+	f.work.lockHooked()
 	defer f.work.mu.Unlock()
 	if f.work.state.Load() == settled {
 		return closedChan
@@ -207,5 +222,5 @@ func (f *Future[T]) Cancel() bool {
 		return false
 	}
 	var zero T
-	return f.settle(zero, ErrCancelled, ErrCancelled)
+	return f.settle(zero, ErrCancelled, endedCancelled)
 }

@@ -35,14 +35,14 @@ func (p Promise[T]) Run(fn func(ctx context.Context) (T, error)) {
 		}
 		var zero T
 		if r := recover(); r != nil {
-			p.f.settle(zero, NewPanicError(r), ErrSettled)
+			p.f.settle(zero, NewPanicError(r), endedSettled)
 			return
 		}
-		p.f.settle(zero, ErrGoexit, ErrSettled)
+		p.f.settle(zero, ErrGoexit, endedSettled)
 	}()
 	v, err := fn(p.Context())
 	returned = true
-	p.f.settle(v, err, ErrSettled)
+	p.f.settle(v, err, endedSettled)
 }
 
 // Then returns a future of fn applied to f's value once f settles. If f

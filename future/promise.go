@@ -30,7 +30,7 @@ type Promise[T any] struct {
 func (p Promise[T]) Future() *Future[T] { return p.f }
 
 // Resolve settles the future with v. It reports whether this call settled it.
-func (p Promise[T]) Resolve(v T) bool { return p.f.settle(v, nil, ErrSettled) }
+func (p Promise[T]) Resolve(v T) bool { return p.f.settle(v, nil, endedSettled) }
 
 // Reject settles the future with err, which must not be nil (that panics).
 // It reports whether this call settled the future.
@@ -39,13 +39,13 @@ func (p Promise[T]) Reject(err error) bool {
 		panic("future: Reject with nil error")
 	}
 	var zero T
-	return p.f.settle(zero, err, ErrSettled)
+	return p.f.settle(zero, err, endedSettled)
 }
 
 // Settle settles the future with v and err, as a function returning (T,
 // error) would: a non-nil err makes it a failed future (v is kept). It
 // reports whether this call settled the future.
-func (p Promise[T]) Settle(v T, err error) bool { return p.f.settle(v, err, ErrSettled) }
+func (p Promise[T]) Settle(v T, err error) bool { return p.f.settle(v, err, endedSettled) }
 
 // Settled reports whether the future has settled, by this promise or by
 // [Future.Cancel]. Producers check it to skip work nobody waits for.

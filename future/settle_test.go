@@ -28,6 +28,9 @@ const (
 	opDone
 	opOnSettled
 	opTryResult
+	opWorkDone  // wait on the work context's Done
+	opWorkAfter // context.AfterFunc on the work context
+	opWorkErr   // the work context's Err and Promise.Cause
 	opKinds
 )
 
@@ -62,6 +65,7 @@ func TestSettlesExactlyOnceProperty(t *testing.T) {
 			wins               []outcome
 			seen               []outcome
 			registered, called int
+			afters             []chan struct{}
 		)
 		note := func(o outcome) { mu.Lock(); seen = append(seen, o); mu.Unlock() }
 		won := func(ok bool, o outcome) {
@@ -124,6 +128,25 @@ func TestSettlesExactlyOnceProperty(t *testing.T) {
 						if v, err, ok := f.TryResult(); ok {
 							note(outcome{v, err})
 						}
+					case opWorkDone:
+						<-p.Context().Done()
+						if !f.Settled() && p.Context().Err() == nil {
+							note(outcome{-1, errors.New("work Done closed with Err nil")})
+						}
+					case opWorkAfter:
+						ran := make(chan struct{})
+						mu.Lock()
+						afters = append(afters, ran)
+						mu.Unlock()
+						context.AfterFunc(p.Context(), func() { close(ran) }) // a second run panics
+					case opWorkErr:
+						// The parent is never done: the work ends with the future.
+						before := f.Settled()
+						err := p.Context().Err()
+						cause := p.Cause()
+						if before && err == nil || err != nil && (err != context.Canceled || cause == nil || !f.Settled()) {
+							note(outcome{-1, fmt.Errorf("work Err %v, cause %v, settled before %v", err, cause, before)})
+						}
 					}
 					if arg == 2 {
 						runtime.Gosched()
@@ -143,6 +166,9 @@ func TestSettlesExactlyOnceProperty(t *testing.T) {
 			require.Equal(rt, w, o, "every observer sees the winner")
 		}
 		require.Equal(rt, registered, called, "every callback runs exactly once")
+		for _, ran := range afters {
+			<-ran // every AfterFunc of the work context runs (once: twice would panic)
+		}
 		require.Error(rt, p.Context().Err(), "the work's context ends with the future")
 		if w.err == future.ErrCancelled {
 			require.ErrorIs(rt, p.Cause(), future.ErrCancelled)
@@ -196,5 +222,51 @@ func TestSettleRaceStress(t *testing.T) {
 	}
 	for i, c := range won {
 		require.Equal(t, 1, c, "winners of future %d", i)
+	}
+}
+
+// TestHookRaceStress has a settler and a hooker sweep the same futures in
+// step, so that a lock-free settle and the making of something it must see
+// to (a Done channel, a callback, the work context's Done or an AfterFunc
+// on it) overlap as closely as the scheduler allows: whichever comes
+// first, every channel closes and every function runs, once.
+func TestHookRaceStress(t *testing.T) {
+	const n = 40000
+	fs, ps := pendingN(n)
+	fired := make([]chan struct{}, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	wg.Go(func() {
+		<-start
+		for i := range n {
+			ps[i].Resolve(i)
+		}
+	})
+	wg.Go(func() {
+		<-start
+		for i := range n {
+			ran := make(chan struct{})
+			fired[i] = ran
+			switch i % 4 {
+			case 0:
+				done := fs[i].Done()
+				go func() { <-done; close(ran) }()
+			case 1:
+				fs[i].OnSettled(func(int, error) { close(ran) })
+			case 2:
+				done := ps[i].Context().Done()
+				go func() { <-done; close(ran) }()
+			default:
+				context.AfterFunc(ps[i].Context(), func() { close(ran) })
+			}
+		}
+	})
+	close(start)
+	wg.Wait()
+	for i, ran := range fired {
+		<-ran
+		v, err, ok := fs[i].TryResult()
+		require.True(t, ok && v == i && err == nil, "future %d: %v, %v, %v", i, v, err, ok)
+		require.ErrorIs(t, ps[i].Cause(), future.ErrSettled, "future %d", i)
 	}
 }

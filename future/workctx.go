@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,8 +19,8 @@ import (
 type workCtx struct {
 	parent context.Context
 
-	mu    sync.Mutex    // also guards the enclosing Future
-	state atomic.Uint32 // the enclosing Future's: pending, then settled
+	mu    sync.Mutex    // also guards the enclosing Future; take it with lockHooked
+	state atomic.Uint32 // the enclosing Future's: see pending
 	ended endedBy       // why it is done, once it is: what Err and Cause report
 	done  chan struct{} // made on first Done call
 	links *links        // made when first needed, dropped on cancel
@@ -71,6 +72,30 @@ func (w *workCtx) linksLocked() *links {
 	return w.links
 }
 
+// lockHooked takes w.mu with the future hooked or settled, never pending
+// or settling: whoever holds the lock may make a channel, register a
+// callback or end the work, and a settle from then on takes the lock too
+// and sees to them (see Future.settle). If a lock-free settle is writing
+// the outcome, it waits for it to finish, which takes a few stores.
+func (w *workCtx) lockHooked() {
+	for {
+		w.mu.Lock()
+		if w.state.CompareAndSwap(pending, hooked) || w.state.Load() != settling {
+			return
+		}
+		w.mu.Unlock()
+		runtime.Gosched()
+	}
+}
+
+// waitSettled returns once the future has settled, given that a settle has
+// begun: it only waits out a lock-free settle's few stores.
+func (w *workCtx) waitSettled() {
+	for w.state.Load() != settled {
+		runtime.Gosched()
+	}
+}
+
 var _ context.Context = (*workCtx)(nil)
 
 func (w *workCtx) Deadline() (time.Time, bool) { return w.parent.Deadline() }
@@ -80,10 +105,10 @@ func (w *workCtx) Value(key any) any { return w.parent.Value(key) }
 func (w *workCtx) Err() error {
 	// While the future is pending, only its parent can have ended the
 	// work: no lock needed.
-	if w.state.Load() == pending {
+	if s := w.state.Load(); s == pending || s == hooked {
 		return w.parent.Err()
 	}
-	w.mu.Lock()
+	w.lockHooked()
 	err := w.errLocked()
 	w.mu.Unlock()
 	if err != nil {
@@ -93,7 +118,7 @@ func (w *workCtx) Err() error {
 }
 
 func (w *workCtx) Done() <-chan struct{} {
-	w.mu.Lock()
+	w.lockHooked()
 	var finish func()
 	if w.done == nil {
 		w.done = make(chan struct{})
@@ -120,10 +145,10 @@ func (w *workCtx) linkLocked() (finish func()) {
 	}
 	parent := w.parent
 	if err := parent.Err(); err != nil {
-		return w.cancelLocked(err, context.Cause(parent))
+		return w.endLocked(parentEnd(err))
 	}
 	w.linksLocked().unlink = context.AfterFunc(parent, func() {
-		w.cancel(parent.Err(), context.Cause(parent))
+		w.end(parentEnd(parent.Err()))
 	})
 	return nil
 }
@@ -135,7 +160,7 @@ func (w *workCtx) linkLocked() (finish func()) {
 // the registered funcs directly, as the standard library does for its own
 // children; a derived context is done by the time Cancel returns.
 func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
-	w.mu.Lock()
+	w.lockHooked()
 	finish := w.linkLocked()
 	if w.ended != notEnded {
 		w.mu.Unlock()
@@ -152,7 +177,7 @@ func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
 	l.afters = append(l.afters, entry)
 	w.mu.Unlock()
 	return func() bool {
-		w.mu.Lock()
+		w.lockHooked()
 		defer w.mu.Unlock()
 		if w.links != l { // cancelled: the entry has run or is running
 			return false
@@ -167,36 +192,32 @@ func (w *workCtx) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
-// cancel marks the context done with err (context.Canceled or
-// context.DeadlineExceeded) and cause. Only the first call has an effect.
-func (w *workCtx) cancel(err, cause error) {
-	w.mu.Lock()
-	finish := w.cancelLocked(err, cause)
+// end ends the context for the reason by; only the first end counts.
+func (w *workCtx) end(by endedBy) {
+	w.lockHooked()
+	finish := w.endLocked(by)
 	w.mu.Unlock()
 	if finish != nil {
 		finish()
 	}
 }
 
-// cancelLocked is cancel with w.mu held; the returned func, if any, unlinks
-// from the parent and cancels derived contexts, and must be called once w.mu
-// is released. Its own ends are context.Canceled with cause ErrSettled or
-// ErrCancelled; any other end is its parent's (a parent that ended so
-// reports what this context would).
-func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
+// parentEnd is how a parent that is done with err ends its child.
+func parentEnd(err error) endedBy {
+	if err == context.DeadlineExceeded {
+		return endedDeadline
+	}
+	return endedParent
+}
+
+// endLocked is end with w.mu held (by lockHooked); the returned func, if
+// any, unlinks from the parent and cancels derived contexts, and must be
+// called once w.mu is released.
+func (w *workCtx) endLocked(by endedBy) (finish func()) {
 	if w.ended != notEnded {
 		return nil
 	}
-	switch {
-	case err == context.Canceled && cause == ErrSettled:
-		w.ended = endedSettled
-	case err == context.Canceled && cause == ErrCancelled:
-		w.ended = endedCancelled
-	case err == context.DeadlineExceeded:
-		w.ended = endedDeadline
-	default:
-		w.ended = endedParent
-	}
+	w.ended = by
 	if w.done != nil {
 		close(w.done)
 	}
@@ -220,9 +241,12 @@ func (w *workCtx) cancelLocked(err, cause error) (finish func()) {
 // parent that is done counts even before anyone linked to it, to agree with
 // Err.
 func (w *workCtx) causeErr() error {
-	w.mu.Lock()
-	ended := w.ended
-	w.mu.Unlock()
+	ended := notEnded // while pending, unhooked: only a parent can be done
+	if w.state.Load() != pending {
+		w.lockHooked()
+		ended = w.ended
+		w.mu.Unlock()
+	}
 	switch ended {
 	case endedSettled:
 		return ErrSettled
