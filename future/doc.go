@@ -104,7 +104,10 @@
 //     of the day's earlier runs; with the future slimmed to 104 bytes, 1
 //     allocation of 112 bytes, and 116 ns against 158 for the 160-byte
 //     future in 5 interleaved runs of both builds on the AMD EPYC of the
-//     evening's runs.
+//     evening's runs. Now a Future[int] is 88 bytes (1 allocation of 96)
+//     and a settle nothing hooked takes no lock: 92 ns against 118 for the
+//     104-byte future, medians of 5 interleaved runs of both builds on the
+//     EPYC, under load.
 //   - BenchmarkAwaitSettled: awaiting a settled future, 2.0 ns on the Xeon,
 //     3 to 4 ns on the EPYC, no allocation.
 //   - BenchmarkGo: [Go] with a no-op and awaiting it, 528 ns and 2

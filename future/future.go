@@ -12,11 +12,11 @@ import (
 // [Go], [Resolved] or [Failed], or [Init] one in place. A Future is safe
 // for concurrent use by any number of goroutines and must not be copied.
 //
-// Cost, as medians of `go test -run='^$' -bench=. -count=5 ./future` on the
-// project's 2-core machine: creating, resolving and awaiting a future is one
-// allocation of 112 bytes (a Future[int] is 104) and about 115 ns
-// (BenchmarkNewResolveAwait); awaiting a settled future takes 2 to 4 ns
-// and allocates nothing (BenchmarkAwaitSettled).
+// Cost, as medians of interleaved `go test -run='^$' -bench=. ./future`
+// runs on the project's 2-core machine: creating, resolving and awaiting a
+// future is one allocation of 96 bytes (a Future[int] is 88) and about
+// 90 ns (BenchmarkNewResolveAwait); awaiting a settled future takes 2 to
+// 4 ns and allocates nothing (BenchmarkAwaitSettled).
 // Awaiting a pending one allocates its Done channel once; the work's context
 // allocates only if the work asks for its Done. See the package doc's Costs.
 type Future[T any] struct {
