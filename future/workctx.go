@@ -88,14 +88,6 @@ func (w *workCtx) lockHooked() {
 	}
 }
 
-// waitSettled returns once the future has settled, given that a settle has
-// begun: it only waits out a lock-free settle's few stores.
-func (w *workCtx) waitSettled() {
-	for w.state.Load() != settled {
-		runtime.Gosched()
-	}
-}
-
 var _ context.Context = (*workCtx)(nil)
 
 func (w *workCtx) Deadline() (time.Time, bool) { return w.parent.Deadline() }
