@@ -8,7 +8,7 @@ func DebugState[T any](g *Group[T]) string {
 	out := fmt.Sprintf("alive %d, idle %d:", g.alive.Load(), g.nidle.Load())
 	for _, s := range v.all {
 		s.mu.Lock()
-		out += fmt.Sprintf(" [%d serving=%v parked=%v running=%v q=%d movable=%d]", s.idx, s.serving, s.parked, s.running, s.q.len(), s.movable.Load())
+		out += fmt.Sprintf(" [%d serving=%v parked=%v running=%v q=%d movable=%d]", s.idx, s.serving, s.parked, s.running, s.q.len(), s.movable())
 		s.mu.Unlock()
 	}
 	return out

@@ -82,9 +82,8 @@ type Group[T any] struct {
 // are only ever held together by a steal, in index order.
 type slot[T any] struct {
 	idx      int
-	active   atomic.Int64  // items queued or running
+	load     atomic.Uint64 // the items queued or running (low half) and q.len() (high half): see loadDelta
 	assigned atomic.Uint64 // items ever given, stolen ones included
-	movable  atomic.Int64  // q.len(), for thieves
 
 	mu       sync.Mutex
 	q        pqueue[T] // items that may move to another worker
@@ -216,7 +215,7 @@ func (g *Group[T]) Load(i int) (queued, running int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	queued = s.q.len() + s.pinned.len()
-	return queued, max(0, int(s.active.Load())-queued)
+	return queued, max(0, s.active()-queued)
 }
 
 // Running calls fn for the item each worker has taken and not yet come
@@ -252,30 +251,42 @@ func (g *Group[T]) Handed(i int) int {
 // free: a pool calls it just before it settles the item's result. Only
 // the handle call of worker w may call it, at most once per item.
 func (g *Group[T]) Release(w int) {
-	s := g.view.Load().all[w]
+	g.view.Load().all[w].release()
+}
+
+// release lowers s's load for the item its goroutine runs, once.
+func (s *slot[T]) release() {
 	if !s.released {
 		s.released = true
-		s.active.Add(-1)
+		s.load.Add(loadDelta(-1, 0))
 	}
 }
 
-func (s *slot[T]) assign(n int) {
-	s.active.Add(int64(n))
-	s.assigned.Add(uint64(n))
-}
+// loadDelta is the change to a slot's load word for da more items queued
+// or running and dm more movable ones. The two counts share one word so
+// that queueing a movable item, or stealing, is one atomic add for both;
+// each stays below 2^31 (a worker holding that many items would hold 256
+// GiB of tasks), so neither carries into the other.
+func loadDelta(da, dm int) uint64 { return uint64(int64(dm)<<32 + int64(da)) }
 
-func (s *slot[T]) finish(n int) { s.active.Add(-int64(n)) }
+// active returns the items s holds, queued or running.
+func (s *slot[T]) active() int { return int(uint32(s.load.Load())) }
 
-// pushLocked queues x on s. The caller holds s.mu.
+// movable returns the items in s.q, for thieves.
+func (s *slot[T]) movable() int { return int(s.load.Load() >> 32) }
+
+// pushLocked queues x on s and counts it. The caller holds s.mu and has
+// counted x in s.assigned.
 func (s *slot[T]) pushLocked(x T, prio int, pinned bool) {
 	s.seq++
 	e := entry[T]{x, s.seq}
 	if pinned {
 		s.pinned.push(e, prio)
+		s.load.Add(loadDelta(1, 0))
 		return
 	}
 	s.q.push(e, prio)
-	s.movable.Add(1)
+	s.load.Add(loadDelta(1, 1))
 }
 
 // popLocked takes the item s runs next: the higher priority of its two
@@ -291,7 +302,7 @@ func (s *slot[T]) popLocked() (T, bool) {
 	}
 	e, _, ok := s.q.pop()
 	if ok {
-		s.movable.Add(-1)
+		s.load.Add(loadDelta(0, -1))
 	}
 	return e.v, ok
 }
@@ -307,7 +318,7 @@ func (s *slot[T]) takeAllLocked() []T {
 	for {
 		v, ok := s.popLocked()
 		if !ok {
-			s.finish(len(out))
+			s.load.Add(loadDelta(-len(out), 0))
 			return out
 		}
 		out = append(out, v)

@@ -17,12 +17,15 @@ func TestMoveTo_StolenKeepArrivalOrder(t *testing.T) {
 	if v, ok := thief.popLocked(); !ok || v != -1 {
 		t.Fatalf("thief popped %v, %v", v, ok)
 	}
+	thief.release()           // as its goroutine does when the item is done
 	const n = 3*blockSize + 5 // past a block's end
 	for i := range n {
 		victim.pushLocked(i, 0, false)
-		victim.assign(1)
 	}
 	moved := g.moveTo(thief)
+	if a, m := thief.active(), thief.movable(); a != moved || m != moved {
+		t.Fatalf("thief active %d, movable %d after the steal; want %d, %d", a, m, moved, moved)
+	}
 	if moved != (n+1)/2 {
 		t.Fatalf("moved %d of %d; want half, rounded up", moved, n)
 	}
@@ -50,7 +53,7 @@ func TestMoveTo_StolenKeepArrivalOrder(t *testing.T) {
 	if !slices.Equal(rest, seq(moved, n)) {
 		t.Fatalf("victim kept %v; want %v", rest, seq(moved, n))
 	}
-	if a, m := victim.active.Load(), victim.movable.Load(); a != int64(n-moved) || m != 0 {
+	if a, m := victim.active(), victim.movable(); a != n-moved || m != 0 {
 		t.Fatalf("victim active %d, movable %d after popping all; want %d, 0", a, m, n-moved)
 	}
 }

@@ -41,12 +41,7 @@ func (g *Group[T]) serve(s *slot[T], fresh bool) {
 
 // finishItem lowers s's load for the item its goroutine ran, unless
 // Release did.
-func (g *Group[T]) finishItem(s *slot[T]) {
-	if !s.released {
-		s.released = true
-		s.active.Add(-1)
-	}
-}
+func (g *Group[T]) finishItem(s *slot[T]) { s.release() }
 
 // next returns the item worker s runs next: its own, else stolen, else the
 // first to arrive while it is parked. It returns false when the goroutine
@@ -278,21 +273,20 @@ func (g *Group[T]) moveTo(thief *slot[T]) int {
 	// numbered after every one of them.
 	victim.q.moveFront(&thief.q, n)
 	thief.seq = max(thief.seq, victim.seq)
-	victim.movable.Add(-int64(n))
-	thief.movable.Add(int64(n))
-	victim.finish(n)
-	thief.assign(n)
+	victim.load.Add(loadDelta(-n, -n))
+	thief.load.Add(loadDelta(n, n))
+	thief.assigned.Add(uint64(n))
 	return n
 }
 
 // mostLoaded returns the active worker other than thief with the most
 // movable items, and how many, or nil if none has any.
-func (g *Group[T]) mostLoaded(thief *slot[T]) (*slot[T], int64) {
+func (g *Group[T]) mostLoaded(thief *slot[T]) (*slot[T], int) {
 	view := g.view.Load()
 	var victim *slot[T]
-	var most int64
+	var most int
 	for _, s := range view.all[:view.n] {
-		if m := s.movable.Load(); m > most && s != thief {
+		if m := s.movable(); m > most && s != thief {
 			victim, most = s, m
 		}
 	}

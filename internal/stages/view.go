@@ -17,7 +17,7 @@ type View[T any] struct {
 func (v *View[T]) Len() int { return v.n }
 
 // Active returns the items worker i holds now: queued for it or running.
-func (v *View[T]) Active(i int) int { return int(v.all[i].active.Load()) }
+func (v *View[T]) Active(i int) int { return v.all[i].active() }
 
 // Assigned returns the items ever assigned to worker i.
 func (v *View[T]) Assigned(i int) uint64 { return v.all[i].assigned.Load() }
@@ -64,12 +64,13 @@ func (g *Group[T]) put(s *slot[T], x T, prio int, pinned, stacked bool) (busy bo
 		s.mu.Unlock()
 		return false, ErrRetired
 	}
-	s.assign(1)
+	s.assigned.Add(1)
 	if s.parked {
 		// A parked worker's queues are empty: hand x over in the token,
 		// as taken (see next), and send it once the lock is free, so
 		// that the worker does not wake only to wait for it.
 		g.claimLocked(s, stacked)
+		s.load.Add(loadDelta(1, 0))
 		s.running, s.cur = true, x
 		s.mu.Unlock()
 		s.wake <- wakeup[T]{v: x, given: true} // never blocks: one token per park
