@@ -133,7 +133,7 @@ func NewConn(ctx context.Context, r io.Reader, w io.WriteCloser, opts ...ConnOpt
 // read reads the server's hello, reports on hello, then delivers
 // responses until r ends.
 func (c *Conn) read(r io.Reader, hello chan<- error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(rawReader(r), 64<<10)
 	f, err := ReadFrame(br, c.readLimit)
 	switch {
 	case err != nil:

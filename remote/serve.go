@@ -39,7 +39,7 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(rawReader(r), 64<<10)
 	hello, err := ReadFrame(br, helloMax)
 	if err != nil {
 		return serveErr(ctx, fmt.Errorf("remote: reading the client's hello: %w", err))

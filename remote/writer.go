@@ -19,8 +19,10 @@ type frameWriter struct {
 	err     error // the first write error; every later write returns it
 }
 
+// newFrameWriter returns a frameWriter on w, which it writes with raw
+// system calls if w is a non-blocking file (see rawio_linux.go).
 func newFrameWriter(w io.Writer) *frameWriter {
-	return &frameWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	return &frameWriter{bw: bufio.NewWriterSize(rawWriter(w), 64<<10)}
 }
 
 // write writes f, whose body must be at most limit bytes. An error that

@@ -1,0 +1,149 @@
+package remote
+
+import (
+	"io"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// On Linux, a frame stream over a non-blocking descriptor that the runtime
+// polls, such as either end of an os.Pipe, is read and written with raw
+// system calls through its syscall.RawConn rather than through os.File's
+// Read and Write. A raw call does not enter the scheduler's system-call
+// state, and that matters to a process that idles between frames: the
+// first ordinary system call made after every P went idle wakes sysmon,
+// which then polls every 20 µs until the process idles again. A parent
+// waiting on worker processes paid that, a futex wake-up, nanosleeps and
+// context switches, for nearly every answer. A read or write on a
+// non-blocking descriptor does not block, so it may be raw; waiting is
+// left to the runtime's poller, as os.File does.
+//
+// The reads are os.File's otherwise: a read that drained the descriptor
+// is followed by one that fails with EAGAIN before the wait. Skipping it
+// when the last read returned less than it asked for is not safe: the
+// poller is edge-triggered and reports readiness once for whatever
+// happened before the read, so a writer's close that lands between the
+// report of its last bytes and the read of them is never reported again,
+// and only a read that returns 0 shows it (TestRawReadEOFAfterLastFrame).
+//
+// Anything else (a blocking descriptor, a net.Conn, an io.Pipe) is read
+// and written as it is. A non-blocking file the runtime could not add to
+// its poller (a regular file) is read raw and fails on EAGAIN as os.File
+// would.
+
+// rawFile is a non-blocking descriptor read or written raw.
+type rawFile struct {
+	f  *os.File
+	rc syscall.RawConn
+}
+
+// newRawFile returns x as a rawFile if x is an *os.File whose descriptor
+// is non-blocking, or else nil.
+func newRawFile(x any) *rawFile {
+	f, ok := x.(*os.File)
+	if !ok {
+		return nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	nonBlocking := false
+	if err := rc.Control(func(fd uintptr) {
+		fl, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+		nonBlocking = e == 0 && fl&syscall.O_NONBLOCK != 0
+	}); err != nil || !nonBlocking {
+		return nil
+	}
+	return &rawFile{f: f, rc: rc}
+}
+
+// rawReader returns r, read raw if it can be.
+func rawReader(r io.Reader) io.Reader {
+	if f := newRawFile(r); f != nil {
+		return f
+	}
+	return r
+}
+
+// rawWriter returns w, written raw if it can be.
+func rawWriter(w io.Writer) io.Writer {
+	if f := newRawFile(w); f != nil {
+		return f
+	}
+	return w
+}
+
+// Read reads what the descriptor holds, up to len(p), waiting until it
+// holds something; at its end it returns io.EOF.
+func (f *rawFile) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n uintptr
+	var errno syscall.Errno
+	err := f.rc.Read(func(fd uintptr) bool {
+		for {
+			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+			switch errno {
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return false
+			default:
+				return true
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, f.fileErr("read", err)
+	case errno != 0:
+		return 0, &os.PathError{Op: "read", Path: f.f.Name(), Err: errno}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
+}
+
+// Write writes all of p, waiting whenever the descriptor is full.
+func (f *rawFile) Write(p []byte) (int, error) {
+	n := 0
+	var errno syscall.Errno
+	err := f.rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p[n:]))), uintptr(len(p)-n))
+			switch e {
+			case 0:
+				n += int(k)
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return false
+			default:
+				errno = e
+				return true
+			}
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		return n, f.fileErr("write", err)
+	case errno != 0:
+		return n, &os.PathError{Op: "write", Path: f.f.Name(), Err: errno}
+	}
+	return n, nil
+}
+
+// fileErr is the error os.File would return for the RawConn's error err
+// (the file was closed, mostly): a zero-length Read of the file reports
+// its state without a system call.
+func (f *rawFile) fileErr(op string, err error) error {
+	if _, ferr := f.f.Read(nil); ferr != nil {
+		if pe, ok := ferr.(*os.PathError); ok {
+			pe.Op = op
+		}
+		return ferr
+	}
+	return &os.PathError{Op: op, Path: f.f.Name(), Err: err}
+}
