@@ -114,7 +114,12 @@
 //     allocations; the goroutine and its wake-up are most of it.
 //   - BenchmarkAll: gathering settled futures costs 69 ns per future at
 //     n=1024 (4 allocations per call); gathering n=1024 fresh [Go] tasks
-//     costs 590 ns per future, all in.
+//     costs 590 ns per future, all in. Since [All] and [AllSettled] wake
+//     their caller once, not once per future, and see to settled futures
+//     without a callback, the EPYC's medians of 5 interleaved runs of both
+//     builds are 7.5 against 69 ns per settled future at n=1024 (8 KiB
+//     against 41 KiB per call), and 392 against 464 ns per fresh [Go]
+//     task (475 against 750 at n=16).
 //
 // Doing nothing with the work's context costs nothing: it lives inside the
 // future and builds its channel only when asked for Done.

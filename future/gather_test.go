@@ -3,6 +3,7 @@ package future_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -156,4 +157,71 @@ func seq(n int) []int {
 		s[i] = i
 	}
 	return s
+}
+
+// TestAllGathersConcurrentSettles has four goroutines settle a thousand
+// futures while All and AllSettled wait on them, in real time and over and
+// over: every value lands in its place, and a failure among them is the
+// one returned, with every other future settled, cancelled or not.
+func TestAllGathersConcurrentSettles(t *testing.T) {
+	const n, settlers = 1000, 4
+	for round := range 50 {
+		fs, ps := pendingN(n)
+		bad := -1
+		if round%2 == 1 {
+			bad = (round * 37) % n
+		}
+		type gathered struct {
+			vals []int
+			res  []future.Result[int]
+			err  error
+		}
+		out := make(chan gathered, 1)
+		go func() {
+			vals, err := future.All(context.Background(), fs...)
+			out <- gathered{vals: vals, err: err}
+		}()
+		settledOut := make(chan gathered, 1)
+		go func() {
+			res, err := future.AllSettled(context.Background(), fs...)
+			settledOut <- gathered{res: res, err: err}
+		}()
+		var wg sync.WaitGroup
+		for s := range settlers {
+			wg.Go(func() {
+				for i := s; i < n; i += settlers {
+					if i == bad {
+						ps[i].Reject(errBoom)
+					} else {
+						ps[i].Resolve(i)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		all, settled := <-out, <-settledOut
+		require.NoError(t, settled.err)
+		if bad < 0 {
+			require.NoError(t, all.err)
+			for i, v := range all.vals {
+				require.Equal(t, i, v, "round %d: value %d", round, i)
+			}
+			for i, r := range settled.res {
+				require.Equal(t, future.Result[int]{Value: i}, r, "round %d: result %d", round, i)
+			}
+			continue
+		}
+		require.Equal(t, errBoom, all.err, "round %d", round)
+		require.Nil(t, all.vals)
+		for i, r := range settled.res {
+			switch {
+			case i == bad:
+				require.Equal(t, errBoom, r.Err)
+			case r.Err != nil: // cancelled by All before its settler got to it
+				require.ErrorIs(t, r.Err, future.ErrCancelled, "round %d: result %d", round, i)
+			default:
+				require.Equal(t, i, r.Value, "round %d: result %d", round, i)
+			}
+		}
+	}
 }
