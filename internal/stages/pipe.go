@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/sluice-go/sluice/balance"
@@ -158,10 +159,11 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 		in.Put(p.c)
 		if ro != nil {
 			ro.put(p.seq, res) // the merge gives the credit back
-			return
+		} else {
+			out.Send(done, res)
+			<-credits
 		}
-		out.Send(done, res)
-		<-credits
+		yieldAfter(p.c, in.Size())
 	}
 	var opts []GroupOption
 	if cfg.OnDemand {
@@ -201,6 +203,18 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 		out.Close() // last: every worker and the merge have returned
 	}()
 	return out
+}
+
+// yieldAfter lets other goroutines run after a worker's piece c of a
+// stream of chunks of size items, if c is short: the stage splits chunks
+// only for items slow enough to spread (see flow's piece), and the fan-out
+// and the merge that this piece's credit and results readied wait on this
+// worker's P until it blocks, which a worker with CPU-bound items queued
+// never does; its queue and the others' would run dry meanwhile.
+func yieldAfter[T any](c []T, size int) {
+	if len(c) < size {
+		runtime.Gosched()
+	}
 }
 
 // chunkRun calls a Map stage's function for the items of one chunk under
