@@ -138,10 +138,10 @@
 // of about 200 µs of work, so a few slow items still spread over all the
 // workers. Measured in bench/ (bench/RESULTS.md: 8 workers, a noop
 // function, a slice source, medians of five interleaved rounds on the
-// project's 2-core AMD EPYC, go1.26.8): 50 ns per item unordered and 57
-// ns ordered, no allocation per item, against 240-1100 ns for pond, conc,
+// project's 2-core AMD EPYC, go1.26.8): 46 ns per item unordered and 48
+// ns ordered, no allocation per item, against 250-1050 ns for pond, conc,
 // errgroup and ants; the channel stage alone, the layer under the pool
-// stage, 20 and 21 ns. go test -run=^$ -bench=. ./flow measures the sinks
+// stage, 18 ns either way. go test -run=^$ -bench=. ./flow measures the sinks
 // one by one.
 //
 // Map, Filter, Throttle and Buffer cost a goroutine hop per chunk;

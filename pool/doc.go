@@ -120,16 +120,16 @@
 //
 // # Cost
 //
-// Submitting a noop task and awaiting its future costs about 350 ns and one
-// allocation of 144 bytes (the task and its future together) with 8
+// Submitting a noop task and awaiting its future costs about 240 ns and one
+// allocation of 128 bytes (the task and its future together) with 8
 // workers and one producer on the project's 2-core machine (AMD EPYC,
 // go1.26.8): bench/RESULTS.md, BenchmarkSubmit in bench/, medians of five
-// interleaved rounds, where errgroup took 1.63×, conc 1.61×, workerpool
-// 1.90×, ants 2.07× and pond 2.93× as long, and a hand-rolled set of
-// channels with a result channel per task 0.68×. With stealing off the
-// same pool costs up to 15% less (go test -run='^$' -bench=Submit ./pool
-// runs both); that is the price of balancing work whose durations are
-// unknown. Submit allocates nothing more unless the pool has a timeout (a
+// interleaved rounds, where conc took 1.82×, errgroup 2.24×, ants 2.48×,
+// workerpool 2.55× and pond 3.66× as long, and a hand-rolled set of
+// channels with a result channel per task 0.87×. With stealing off the
+// same pool costs about 8% less (medians of 4 runs of go test -run='^$'
+// -bench=Submit ./pool, which runs both); that is the price of balancing
+// work whose durations are unknown. Submit allocates nothing more unless the pool has a timeout (a
 // timer per attempt), limits (a lease per attempt) or a pending cap (a
 // callback on the future).
 package pool

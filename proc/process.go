@@ -24,12 +24,14 @@ import (
 // status; [Process.Done] closes once that has happened.
 //
 // A tiny call (an int squared, gob-encoded) submitted to a pool on
-// [NewBackend] costs p50 about 20 µs (19-22) from Submit to the result
-// with one in flight, against 8 µs for the raw pipe round trip with the
-// same frames and codec, and runs 45-79k calls/s (median 61k) with 16 in
-// flight, against 115-199k (median 172k) for the raw pipe (bench's
-// BenchmarkProcess, 2 shared cores). Starting a worker and making its
-// first call takes a few milliseconds.
+// [NewBackend] costs p50 about 100 µs from Submit to the result with one
+// in flight, against about 20 µs for a raw pipe loop with the same frames
+// and codec: the goroutine hand-offs in the pool and in the worker, which
+// the loop does not make, cost more than the pipe itself on the project's
+// 2-core virtual machine. With 16 in flight it runs 74-85k calls/s against
+// 83-122k for the raw pipe (bench's BenchmarkProcess, two runs of bench/run
+// on 2026-12-02; bench/notes.md has where the time goes). Starting a
+// worker and making its first call takes a few milliseconds.
 type Process struct {
 	cmd   *exec.Cmd
 	conn  *remote.Conn

@@ -24,10 +24,10 @@ var ErrClosed = errors.New("remote: connection closed")
 // its own, matching them by id, so any number of calls can be in flight
 // at once (pipelined). A Conn is safe for concurrent use and must not be
 // copied. A call costs one frame each way and, beyond the codec, about a
-// goroutine wake-up on each side: over a pipe to a worker process,
-// through a pool, p50 about 20 µs against 8 µs for the bare pipe, and
-// 61k calls/s with 16 in flight against 172k (medians of bench's
-// BenchmarkProcess, 2 shared cores).
+// goroutine wake-up on each side: over a pipe to a worker process, through
+// a pool, p50 about 100 µs against about 20 µs for a bare pipe loop, and
+// 74-85k calls/s with 16 in flight against 83-122k (bench's
+// BenchmarkProcess, two runs on 2026-12-02, 2-core virtual machine).
 type Conn struct {
 	fw        *frameWriter
 	w         io.WriteCloser
