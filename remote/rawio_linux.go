@@ -32,10 +32,19 @@ import (
 // its poller (a regular file) is read raw and fails on EAGAIN as os.File
 // would.
 
-// rawFile is a non-blocking descriptor read or written raw.
+// rawFile is a non-blocking descriptor read or written raw. One rawFile
+// is either read, by one bufio.Reader, or written, by one bufio.Writer
+// whose owner serializes the writes, so the call in progress is kept in
+// it and a call makes no closure of its own.
 type rawFile struct {
 	f  *os.File
 	rc syscall.RawConn
+
+	p     []byte // the call in progress: its buffer,
+	n     int    // the bytes moved so far,
+	errno syscall.Errno
+	read  func(fd uintptr) bool // f.readOnce, made once
+	write func(fd uintptr) bool // f.writeOnce, made once
 }
 
 // newRawFile returns x as a rawFile if x is an *os.File whose descriptor
@@ -56,7 +65,9 @@ func newRawFile(x any) *rawFile {
 	}); err != nil || !nonBlocking {
 		return nil
 	}
-	return &rawFile{f: f, rc: rc}
+	rf := &rawFile{f: f, rc: rc}
+	rf.read, rf.write = rf.readOnce, rf.writeOnce
+	return rf
 }
 
 // rawReader returns r, read raw if it can be.
@@ -81,20 +92,10 @@ func (f *rawFile) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n uintptr
-	var errno syscall.Errno
-	err := f.rc.Read(func(fd uintptr) bool {
-		for {
-			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-			switch errno {
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false
-			default:
-				return true
-			}
-		}
-	})
+	f.p, f.n, f.errno = p, 0, 0
+	err := f.rc.Read(f.read)
+	n, errno := f.n, f.errno
+	f.p = nil
 	switch {
 	case err != nil:
 		return 0, f.fileErr("read", err)
@@ -103,29 +104,30 @@ func (f *rawFile) Read(p []byte) (int, error) {
 	case n == 0:
 		return 0, io.EOF
 	}
-	return int(n), nil
+	return n, nil
+}
+
+// readOnce is one try of Read on fd: false if fd holds nothing yet.
+func (f *rawFile) readOnce(fd uintptr) bool {
+	for {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(f.p))), uintptr(len(f.p)))
+		switch errno {
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			f.n, f.errno = int(n), errno
+			return true
+		}
+	}
 }
 
 // Write writes all of p, waiting whenever the descriptor is full.
 func (f *rawFile) Write(p []byte) (int, error) {
-	n := 0
-	var errno syscall.Errno
-	err := f.rc.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p[n:]))), uintptr(len(p)-n))
-			switch e {
-			case 0:
-				n += int(k)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false
-			default:
-				errno = e
-				return true
-			}
-		}
-		return true
-	})
+	f.p, f.n, f.errno = p, 0, 0
+	err := f.rc.Write(f.write)
+	n, errno := f.n, f.errno
+	f.p = nil
 	switch {
 	case err != nil:
 		return n, f.fileErr("write", err)
@@ -133,6 +135,26 @@ func (f *rawFile) Write(p []byte) (int, error) {
 		return n, &os.PathError{Op: "write", Path: f.f.Name(), Err: errno}
 	}
 	return n, nil
+}
+
+// writeOnce writes what it can of the rest of Write's buffer to fd: false
+// if fd is full before the end.
+func (f *rawFile) writeOnce(fd uintptr) bool {
+	for f.n < len(f.p) {
+		rest := f.p[f.n:]
+		k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
+		switch e {
+		case 0:
+			f.n += int(k)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			f.errno = e
+			return true
+		}
+	}
+	return true
 }
 
 // fileErr is the error os.File would return for the RawConn's error err
