@@ -98,9 +98,10 @@ func (c Config[In]) Capacity(size int) int {
 // piece is a chunk on its way through a Map stage, with its place in the
 // input.
 type piece[T any] struct {
-	c   []T
-	seq uint64
-	at  int64 // when placed, in ns since the stage began, if cfg.Took
+	c     []T
+	seq   uint64
+	at    int64 // when placed, in ns since the stage began, if cfg.Took
+	short bool  // cut from a chunk short of the stream's size: see handle
 }
 
 // Map is the pool stage of a stream. It spreads the chunks of in over a
@@ -163,7 +164,16 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 			out.Send(done, res)
 			<-credits
 		}
-		yieldAfter(p.c, in.Size())
+		if p.short {
+			// The stream upstream cuts chunks short only for items slow
+			// enough to spread (see flow's piece), and the fan-out and
+			// merge this piece's credit and results readied wait on this
+			// worker's P until it blocks, which a worker with CPU-bound
+			// items queued never does: its queue and the others' would
+			// run dry meanwhile. A keyed run cut from a full chunk is
+			// short too, but its items are cheap: it does not yield.
+			runtime.Gosched()
+		}
 	}
 	var opts []GroupOption
 	if cfg.OnDemand {
@@ -205,18 +215,6 @@ func Map[In, Out any](ctx context.Context, in *Chunks[In], fn func(ctx context.C
 	return out
 }
 
-// yieldAfter lets other goroutines run after a worker's piece c of a
-// stream of chunks of size items, if c is short: the stage splits chunks
-// only for items slow enough to spread (see flow's piece), and the fan-out
-// and the merge that this piece's credit and results readied wait on this
-// worker's P until it blocks, which a worker with CPU-bound items queued
-// never does; its queue and the others' would run dry meanwhile.
-func yieldAfter[T any](c []T, size int) {
-	if len(c) < size {
-		runtime.Gosched()
-	}
-}
-
 // chunkRun calls a Map stage's function for the items of one chunk under
 // Config.Around; it is made once per worker, so that a chunk costs no
 // closure.
@@ -255,12 +253,12 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strat
 		keyed = nil
 	}
 	var seq uint64
-	send := func(w int, c []T, pinned bool) bool {
+	send := func(w int, c []T, pinned, short bool) bool {
 		if !Emit(done, credits, struct{}{}) {
 			in.Put(c)
 			return false
 		}
-		p := piece[T]{c: c, seq: seq}
+		p := piece[T]{c: c, seq: seq, short: short}
 		if stamp != nil {
 			p.at = stamp()
 		}
@@ -276,8 +274,9 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strat
 			in.Put(c)
 			continue
 		}
+		short := len(c) < in.Size()
 		if keyed == nil {
-			if !send(strategy.Pick(view), c, false) {
+			if !send(strategy.Pick(view), c, false, short) {
 				return
 			}
 			continue
@@ -291,7 +290,7 @@ func fanOut[T any](ctx context.Context, in *Chunks[T], g *Group[piece[T]], strat
 			if next == w {
 				continue
 			}
-			if !send(w, append(in.Get(), c[start:j]...), true) {
+			if !send(w, append(in.Get(), c[start:j]...), true, short) {
 				in.Put(c)
 				return
 			}
