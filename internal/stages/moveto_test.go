@@ -30,31 +30,29 @@ func TestMoveTo_StolenKeepArrivalOrder(t *testing.T) {
 		t.Fatalf("moved %d of %d; want half, rounded up", moved, n)
 	}
 	thief.pushLocked(1000, 0, true)
-	var got []int
-	for {
-		v, ok := thief.popLocked()
-		if !ok {
-			break
-		}
-		got = append(got, v)
-	}
+	got := popAll(thief)
 	want := append(seq(0, moved), 1000)
 	if !slices.Equal(got, want) {
 		t.Fatalf("thief ran %v; want %v", got, want)
 	}
-	var rest []int
-	for {
-		v, ok := victim.popLocked()
-		if !ok {
-			break
-		}
-		rest = append(rest, v)
-	}
+	rest := popAll(victim)
 	if !slices.Equal(rest, seq(moved, n)) {
 		t.Fatalf("victim kept %v; want %v", rest, seq(moved, n))
 	}
 	if a, m := victim.active(), victim.movable(); a != n-moved || m != 0 {
 		t.Fatalf("victim active %d, movable %d after popping all; want %d, 0", a, m, n-moved)
+	}
+}
+
+// popAll pops every item s holds, in the order it would run them.
+func popAll(s *slot[int]) []int {
+	var out []int
+	for {
+		v, ok := s.popLocked()
+		if !ok {
+			return out
+		}
+		out = append(out, v)
 	}
 }
 

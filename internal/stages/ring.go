@@ -52,8 +52,15 @@ func (r *ring[T]) pop() (v T, ok bool) {
 	}
 	var zero T
 	v, r.head.items[r.hi] = r.head.items[r.hi], zero
-	r.hi++
-	r.size--
+	r.taken(1)
+	return v, true
+}
+
+// taken moves the head past the k items just taken from its block,
+// letting the block go once the head has passed it.
+func (r *ring[T]) taken(k int) {
+	r.hi += k
+	r.size -= k
 	switch {
 	case r.size == 0: // head is tail: reuse it from its start
 		r.hi, r.ti = 0, 0
@@ -63,7 +70,6 @@ func (r *ring[T]) pop() (v T, ok bool) {
 		b.next = nil
 		r.keep(b)
 	}
-	return v, true
 }
 
 // moveFront moves the first n items of r (n <= r.len()) to the back of
@@ -77,19 +83,8 @@ func (r *ring[T]) moveFront(dst *ring[T], n int) {
 		run := r.head.items[r.hi:min(end, r.hi+n)]
 		dst.pushAll(run)
 		clear(run)
-		k := len(run)
-		r.hi += k
-		r.size -= k
-		n -= k
-		switch {
-		case r.size == 0:
-			r.hi, r.ti = 0, 0
-		case r.hi == blockSize:
-			b := r.head
-			r.head, r.hi = b.next, 0
-			b.next = nil
-			r.keep(b)
-		}
+		n -= len(run)
+		r.taken(len(run))
 	}
 }
 
