@@ -92,15 +92,10 @@ func (f *rawFile) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	f.p, f.n, f.errno = p, 0, 0
-	err := f.rc.Read(f.read)
-	n, errno := f.n, f.errno
-	f.p = nil
+	n, err := f.call(p, false)
 	switch {
 	case err != nil:
-		return 0, f.fileErr("read", err)
-	case errno != 0:
-		return 0, &os.PathError{Op: "read", Path: f.f.Name(), Err: errno}
+		return 0, err
 	case n == 0:
 		return 0, io.EOF
 	}
@@ -115,8 +110,11 @@ func (f *rawFile) readOnce(fd uintptr) bool {
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return false
+		case 0:
+			f.n = int(n)
+			return true
 		default:
-			f.n, f.errno = int(n), errno
+			f.errno = errno
 			return true
 		}
 	}
@@ -124,15 +122,26 @@ func (f *rawFile) readOnce(fd uintptr) bool {
 
 // Write writes all of p, waiting whenever the descriptor is full.
 func (f *rawFile) Write(p []byte) (int, error) {
+	return f.call(p, true)
+}
+
+// call reads into p, or writes p, through the RawConn, and returns the
+// bytes moved and the error os.File would return.
+func (f *rawFile) call(p []byte, write bool) (int, error) {
 	f.p, f.n, f.errno = p, 0, 0
-	err := f.rc.Write(f.write)
+	op, err := "read", error(nil)
+	if write {
+		op, err = "write", f.rc.Write(f.write)
+	} else {
+		err = f.rc.Read(f.read)
+	}
 	n, errno := f.n, f.errno
 	f.p = nil
 	switch {
 	case err != nil:
-		return n, f.fileErr("write", err)
+		return n, f.fileErr(op, err)
 	case errno != 0:
-		return n, &os.PathError{Op: "write", Path: f.f.Name(), Err: errno}
+		return n, &os.PathError{Op: op, Path: f.f.Name(), Err: errno}
 	}
 	return n, nil
 }
