@@ -11,7 +11,9 @@ func (p *Process) watch() {
 	select {
 	case <-p.exited:
 		// The exit closed the child's end of the pipe, so reading ends
-		// at once, unless a program the worker started holds it.
+		// at once, unless a program the worker started holds it. Closing
+		// the Conn has it read to the end even when no call is in flight.
+		p.conn.Close()
 		select {
 		case <-p.conn.Done():
 		case <-p.after():

@@ -3,7 +3,9 @@ package remote_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +22,9 @@ func waitInFlight(t *testing.T) {
 	<-blockStarted
 }
 
-func TestConn_ManyCallsInFlight(t *testing.T) {
+func TestConn_ManyCallsInFlight(t *testing.T) { forEachPipe(t, testManyCallsInFlight) }
+
+func testManyCallsInFlight(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
 	c := serve(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 64*50)
@@ -45,7 +49,9 @@ func TestConn_ManyCallsInFlight(t *testing.T) {
 	}
 }
 
-func TestConn_CancelReachesTheServer(t *testing.T) {
+func TestConn_CancelReachesTheServer(t *testing.T) { forEachPipe(t, testCancelReachesTheServer) }
+
+func testCancelReachesTheServer(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
 	c := serve(t)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	called := make(chan error, 1)
@@ -63,7 +69,9 @@ func TestConn_CancelReachesTheServer(t *testing.T) {
 	assert.Equal(t, why, err, "a done ctx sends nothing")
 }
 
-func TestConn_ClosedAndLost(t *testing.T) {
+func TestConn_ClosedAndLost(t *testing.T) { forEachPipe(t, testClosedAndLost) }
+
+func testClosedAndLost(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
 	c := serve(t)
 	assert.Contains(t, c.Names(), "square")
 	require.NoError(t, c.close(t))
@@ -97,7 +105,9 @@ func TestConn_LostFailsCallsInFlight(t *testing.T) {
 	assert.Equal(t, remote.ErrClosed, <-blocked)
 }
 
-func TestConn_FrameLimits(t *testing.T) {
+func TestConn_FrameLimits(t *testing.T) { forEachPipe(t, testFrameLimits) }
+
+func testFrameLimits(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
 	c := serve(t, remote.WithMaxFrame(1024))
 	ctx := context.Background()
 	_, err := echo.Call(ctx, c, 0, make([]byte, 2000))
@@ -165,7 +175,9 @@ var (
 	})
 )
 
-func TestConn_WithUnanswered(t *testing.T) {
+func TestConn_WithUnanswered(t *testing.T) { forEachPipe(t, testWithUnanswered) }
+
+func testWithUnanswered(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
 	names := make(chan string, 1)
 	c := serve(t, remote.WithUnanswered(time.Millisecond, func(name string) { names <- name }))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -198,4 +210,119 @@ func TestConn_WithUnanswered(t *testing.T) {
 	_, err := remote.NewConn(context.Background(), respR, reqW, remote.WithUnanswered(0, func(string) {}))
 	assert.ErrorContains(t, err, "remote: WithUnanswered(0s, ")
 	respW.Close()
+}
+
+// Over an os.Pipe the server's end is seen by the call that reads: it
+// fails, and so does every call after it.
+func TestConn_LostFailsTheReadingCall(t *testing.T) {
+	reqR, reqW, err := os.Pipe()
+	require.NoError(t, err)
+	respR, respW, err := os.Pipe()
+	require.NoError(t, err)
+	defer reqR.Close()
+	defer respR.Close()
+	served := make(chan error, 1)
+	go func() { served <- remote.Serve(context.Background(), reqR, respW) }()
+	c, err := remote.NewConn(context.Background(), respR, reqW)
+	require.NoError(t, err)
+	called := make(chan error, 1)
+	go func() {
+		_, err := block.Call(context.Background(), c, 0, 0)
+		called <- err
+	}()
+	waitInFlight(t)
+	respW.Close() // the server's end of the answers, as a killed process's
+	err = <-called
+	assert.ErrorIs(t, err, remote.ErrConnLost)
+	assert.EqualError(t, err, "remote: connection lost: EOF")
+	<-c.Done()
+	assert.Equal(t, err, c.Err())
+	_, err = square.Call(context.Background(), c, 0, 2)
+	assert.ErrorIs(t, err, remote.ErrConnLost)
+	c.Close() // the server cancels the block call and ends
+	assert.Equal(t, remote.ErrClosed, <-blocked)
+	<-served
+}
+
+// When the call that reads gives up (its ctx ended), the reading passes to
+// a call still waiting, which gets its answer.
+func TestConn_ReadingPassesToAWaitingCall(t *testing.T) {
+	forEachPipe(t, func(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
+		c := serve(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		first := make(chan error, 1)
+		go func() {
+			_, err := block.Call(ctx, c, 0, 0) // alone: over an os.Pipe, it reads
+			first <- err
+		}()
+		waitInFlight(t)
+		second := make(chan error, 1)
+		go func() {
+			_, err := deaf.Call(context.Background(), c, 0, 0)
+			second <- err
+		}()
+		waitInFlight(t)
+		cancel()
+		assert.Equal(t, context.Canceled, <-first)
+		assert.Equal(t, context.Canceled, <-blocked)
+		deafRelease <- struct{}{}
+		assert.NoError(t, <-second, "the waiting call read its own answer")
+		n, err := square.Call(context.Background(), c, 0, 9)
+		require.NoError(t, err)
+		assert.Equal(t, 81, n)
+	})
+}
+
+// waiting is a Conn as a transport whose calls, when their ctx ends,
+// wait for the answer (RoundTripWait).
+type waiting struct{ c *served }
+
+func (w waiting) RoundTrip(ctx context.Context, req remote.Request) ([]byte, error) {
+	return w.c.RoundTripWait(ctx, req)
+}
+
+// Calls whose ctx ends at any moment, with RoundTrip and RoundTripWait,
+// among calls that go on: every call gets one outcome, its answer or its
+// ctx's cause (RoundTrip only), and the Conn goes on serving.
+func TestConn_CallsRaceTheirCancellation(t *testing.T) {
+	forEachPipe(t, func(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served) {
+		c := serve(t)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 300 {
+					ctx, cancel := context.WithCancel(context.Background())
+					if i%3 == 0 {
+						go cancel() // at any moment
+					}
+					var tr remote.Transport = c
+					if g%2 == 1 {
+						tr = waiting{c}
+					}
+					n := g*1000 + i
+					got, err := square.Call(ctx, tr, 0, n)
+					switch {
+					case err == nil && got != n*n:
+						err = fmt.Errorf("square(%d) = %d", n, got)
+					case errors.Is(err, context.Canceled) && (i%3 == 0 || tr != remote.Transport(c)):
+						err = nil // cancelled in time, or by the server (RoundTripWait)
+					}
+					cancel()
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		n, err := square.Call(context.Background(), c, 0, 12)
+		require.NoError(t, err)
+		assert.Equal(t, 144, n)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -82,18 +83,53 @@ func failWith(ctx context.Context, kind string) (int, error) {
 	return 1, nil
 }
 
-// served is a Conn to a Serve running in this process over io.Pipes.
+// served is a Conn to a Serve running in this process.
 type served struct {
 	*remote.Conn
 	serveErr chan error
 }
 
-// serve starts Serve on pipes and returns a Conn to it; the test's
+// pipe makes a one-way stream: what is written to w is read from r.
+type pipe func(t *testing.T) (r io.ReadCloser, w io.WriteCloser)
+
+// The two kinds of stream a Conn is tested over: an io.Pipe, whose reads
+// cannot be cut short, so a goroutine of the Conn reads all the time, and
+// an os.Pipe, whose read deadline lets the calling goroutines read.
+var pipes = []struct {
+	name string
+	make pipe
+}{
+	{"io.Pipe", func(*testing.T) (io.ReadCloser, io.WriteCloser) { return io.Pipe() }},
+	{"os.Pipe", func(t *testing.T) (io.ReadCloser, io.WriteCloser) {
+		r, w, err := os.Pipe()
+		require.NoError(t, err)
+		t.Cleanup(func() { r.Close(); w.Close() })
+		return r, w
+	}},
+}
+
+// forEachPipe runs test once over each kind of pipe, with serve making
+// Conns over that kind.
+func forEachPipe(t *testing.T, test func(t *testing.T, serve func(*testing.T, ...remote.ConnOption) *served)) {
+	for _, p := range pipes {
+		t.Run(p.name, func(t *testing.T) {
+			test(t, func(t *testing.T, opts ...remote.ConnOption) *served { return serveOver(t, p.make, opts...) })
+		})
+	}
+}
+
+// serve starts Serve on io.Pipes and returns a Conn to it; the test's
 // cleanup closes the Conn and checks that Serve ended cleanly.
 func serve(t *testing.T, opts ...remote.ConnOption) *served {
 	t.Helper()
-	reqR, reqW := io.Pipe()
-	respR, respW := io.Pipe()
+	return serveOver(t, pipes[0].make, opts...)
+}
+
+// serveOver is serve over pipes that mk makes.
+func serveOver(t *testing.T, mk pipe, opts ...remote.ConnOption) *served {
+	t.Helper()
+	reqR, reqW := mk(t)
+	respR, respW := mk(t)
 	s := &served{serveErr: make(chan error, 1)}
 	go func() {
 		err := remote.Serve(context.Background(), reqR, respW)

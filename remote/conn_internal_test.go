@@ -1,0 +1,82 @@
+package remote
+
+import (
+	"context"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	holding  = make(chan struct{})
+	released = make(chan struct{})
+	_        = Register("remote.internal.hold", func(context.Context, int) (int, error) {
+		holding <- struct{}{}
+		<-released
+		return 1, nil
+	})
+)
+
+// reader names who reads c now: "nobody", "the Conn" (a goroutine of its
+// own), or "a call".
+func (c *Conn) readerNow() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.reader {
+	case nil:
+		return "nobody"
+	case connReader:
+		return "the Conn"
+	}
+	return "a call"
+}
+
+// Over an os.Pipe, a lone call reads its own answer and an idle Conn has
+// nobody reading; Close reads to the end. Over anything else a goroutine
+// of the Conn reads.
+func TestConn_WhoReads(t *testing.T) {
+	reqR, reqW, err := os.Pipe()
+	require.NoError(t, err)
+	respR, respW, err := os.Pipe()
+	require.NoError(t, err)
+	defer reqR.Close()
+	defer respR.Close()
+	served := make(chan error, 1)
+	go func() { served <- Serve(context.Background(), reqR, respW); respW.Close() }()
+	c, err := NewConn(context.Background(), respR, reqW)
+	require.NoError(t, err)
+	assert.Equal(t, "nobody", c.readerNow(), "after the hello")
+
+	n := 7
+	payload, err := Gob.Marshal(&n)
+	require.NoError(t, err)
+	called := make(chan error, 1)
+	go func() {
+		_, err := c.RoundTrip(context.Background(), Request{Name: "remote.internal.hold", Payload: payload})
+		called <- err
+	}()
+	<-holding
+	assert.Equal(t, "a call", c.readerNow(), "the call in flight reads")
+	released <- struct{}{}
+	require.NoError(t, <-called)
+	assert.Equal(t, "nobody", c.readerNow(), "the call read its answer and left")
+
+	require.NoError(t, c.Close())
+	require.NoError(t, <-served)
+	<-c.Done()
+	assert.Equal(t, ErrClosed, c.Err())
+	assert.Equal(t, "nobody", c.readerNow())
+
+	pr, pw := io.Pipe()
+	qr, qw := io.Pipe()
+	go func() { served <- Serve(context.Background(), qr, pw); pw.Close() }()
+	c, err = NewConn(context.Background(), pr, qw)
+	require.NoError(t, err)
+	assert.Equal(t, "the Conn", c.readerNow(), "an io.Pipe cannot be cut short")
+	require.NoError(t, c.Close())
+	require.NoError(t, <-served)
+	<-c.Done()
+}
