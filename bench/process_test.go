@@ -120,7 +120,11 @@ func reportLatency(b *testing.B, d []time.Duration) {
 // worker process, side by side: the raw pipe round trip with the same
 // frames and codec (the floor), and a sluice pool of one worker on the
 // process backend (proc.NewBackend), submit to result through the
-// pool's future. With inflight=1 one call at a time, p50-µs its median
+// pool's future. Two more subjects, with one call at a time, split the
+// difference: proc-direct is a proc.Process called without a pool (the
+// transport's own cost), and pool-raw-pipe a goroutine pool of one worker
+// whose task is the raw pipe round trip (what handing a task to a worker
+// goroutine and its result back costs, whatever the transport). With inflight=1 one call at a time, p50-µs its median
 // latency; with inflight=16, 16 at once (the raw floor writes 16 and
 // reads 16; the pool has 16 submitters and WithMaxQueued(16), so 16
 // pipelined on the process), calls/s the throughput. One op is one call.
@@ -140,40 +144,81 @@ func BenchmarkProcess(b *testing.B) {
 			b.StopTimer()
 			reportLatency(b, d)
 		})
-		b.Run("subject=sluice-proc/inflight="+strconv.Itoa(k), func(b *testing.B) {
-			ctx := context.Background()
-			p := procPool(b, square, 1, k)
-			p.Submit(ctx, 1).Wait() // warm
-			var mu sync.Mutex
-			var all []time.Duration
-			var wg sync.WaitGroup
-			b.ReportAllocs()
-			b.ResetTimer()
-			for g := range k {
-				n := b.N / k
-				if g < b.N%k {
-					n++
+		if k == 1 {
+			b.Run("subject=pool-raw-pipe/inflight=1", func(b *testing.B) {
+				r := startRaw(b)
+				p, err := pool.New(func(_ context.Context, _ int) (int, error) {
+					r.calls(b, 1)
+					return 0, nil
+				}, pool.WithMaxWorkers(1), pool.WithMaxQueued(1))
+				if err != nil {
+					b.Fatal(err)
 				}
-				wg.Go(func() {
-					d := make([]time.Duration, 0, n)
-					for i := range n {
-						t0 := time.Now()
-						if _, err := p.Submit(ctx, i).Wait(); err != nil {
-							b.Error(err)
-							return
-						}
-						d = append(d, time.Since(t0))
+				b.Cleanup(func() { p.Stop(context.Background()) })
+				submitters(b, p, 1)
+			})
+			b.Run("subject=proc-direct/inflight=1", func(b *testing.B) {
+				ctx := context.Background()
+				w, err := proc.Start(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { w.Close() })
+				square.Call(ctx, w, 0, 1) // warm
+				d := make([]time.Duration, 0, b.N)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					t0 := time.Now()
+					if _, err := square.Call(ctx, w, 0, i); err != nil {
+						b.Fatal(err)
 					}
-					mu.Lock()
-					all = append(all, d...)
-					mu.Unlock()
-				})
-			}
-			wg.Wait()
-			b.StopTimer()
-			reportLatency(b, all)
+					d = append(d, time.Since(t0))
+				}
+				b.StopTimer()
+				reportLatency(b, d)
+			})
+		}
+		b.Run("subject=sluice-proc/inflight="+strconv.Itoa(k), func(b *testing.B) {
+			submitters(b, procPool(b, square, 1, k), k)
 		})
 	}
+}
+
+// submitters times b.N calls through p by k goroutines, each submitting
+// one task and waiting for its result before the next, and reports the
+// latency of each submit to its result.
+func submitters(b *testing.B, p *pool.Pool[int, int], k int) {
+	ctx := context.Background()
+	p.Submit(ctx, 1).Wait() // warm
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for g := range k {
+		n := b.N / k
+		if g < b.N%k {
+			n++
+		}
+		wg.Go(func() {
+			d := make([]time.Duration, 0, n)
+			for i := range n {
+				t0 := time.Now()
+				if _, err := p.Submit(ctx, i).Wait(); err != nil {
+					b.Error(err)
+					return
+				}
+				d = append(d, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, d...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	reportLatency(b, all)
 }
 
 // procPool is a pool of workers on the process backend running fn, with
