@@ -123,8 +123,9 @@ func reportLatency(b *testing.B, d []time.Duration) {
 // pool's future. Two more subjects, with one call at a time, split the
 // difference: proc-direct is a proc.Process called without a pool (the
 // transport's own cost), and pool-raw-pipe a goroutine pool of one worker
-// whose task is the raw pipe round trip (what handing a task to a worker
-// goroutine and its result back costs, whatever the transport). With inflight=1 one call at a time, p50-µs its median
+// whose task is the raw pipe round trip, chan-raw-pipe the same with a
+// bare goroutine fed by a channel: what handing a task to a worker
+// goroutine and its result back costs, whatever the transport. With inflight=1 one call at a time, p50-µs its median
 // latency; with inflight=16, 16 at once (the raw floor writes 16 and
 // reads 16; the pool has 16 submitters and WithMaxQueued(16), so 16
 // pipelined on the process), calls/s the throughput. One op is one call.
@@ -156,6 +157,29 @@ func BenchmarkProcess(b *testing.B) {
 				}
 				b.Cleanup(func() { p.Stop(context.Background()) })
 				submitters(b, p, 1)
+			})
+			b.Run("subject=chan-raw-pipe/inflight=1", func(b *testing.B) {
+				r := startRaw(b)
+				in, out := make(chan struct{}), make(chan struct{})
+				go func() {
+					for range in {
+						r.calls(b, 1)
+						out <- struct{}{}
+					}
+				}()
+				b.Cleanup(func() { close(in) })
+				r.calls(b, 1) // warm
+				d := make([]time.Duration, 0, b.N)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					t0 := time.Now()
+					in <- struct{}{}
+					<-out
+					d = append(d, time.Since(t0))
+				}
+				b.StopTimer()
+				reportLatency(b, d)
 			})
 			b.Run("subject=proc-direct/inflight=1", func(b *testing.B) {
 				ctx := context.Background()
