@@ -145,8 +145,13 @@ var goals = []goal{
 		}
 		lat := p1.median["p50-µs"] / r1.median["p50-µs"]
 		tput := p16.median["calls/s"] / r16.median["calls/s"]
-		return lat <= 1.2 && tput >= 0.8, fmt.Sprintf("p50 %.1f µs against %.1f µs (%.2f×); 16 in flight %.0f against %.0f calls/s (%.2f×)",
-			p1.median["p50-µs"], r1.median["p50-µs"], lat, p16.median["calls/s"], r16.median["calls/s"], tput), true
+		detail := fmt.Sprintf("p50 %.1f µs against %.1f µs (%.2f×); 16 in flight %.0f against %.0f calls/s (%.2f×)",
+			p1.median["p50-µs"], r1.median["p50-µs"], lat, p16.median["calls/s"], r16.median["calls/s"], tput)
+		if h := find(rows, "Process", "pool-raw-pipe", "inflight=1"); h != nil && h.median["p50-µs"] > 0 {
+			detail += fmt.Sprintf("; the raw round trip handed to a goroutine pool's worker: p50 %.1f µs (%.2f× raw)",
+				h.median["p50-µs"], h.median["p50-µs"]/r1.median["p50-µs"])
+		}
+		return lat <= 1.2 && tput >= 0.8, detail, true
 	}},
 	{"Process pool, CPU-bound: 2 processes at least 1.7× one", func(rows []*row) (bool, string, bool) {
 		one, two := find(rows, "ProcessCPU", "sluice-proc", "processes=1"), find(rows, "ProcessCPU", "sluice-proc", "processes=2")

@@ -116,7 +116,8 @@ var (
 		"MixedOrder": "200 items sleeping 1ms, or 50ms one in ten (a fixed seeded order), through 16 workers, results in input order or in any order; " +
 			"makespan over the ideal max(total work / 16, longest item). Lower is better; ordered over unordered is what keeping order costs. One op is one whole run.",
 		"Process": "A tiny task (square an int, gob-encoded) through one worker process: raw-pipe is the floor, one loop each side writing and reading the same frames with the same codec; " +
-			"sluice-proc is a pool on proc.NewBackend. inflight=1 is one call at a time (p50/p99 per call); inflight=16 keeps 16 in flight (calls/s; p50/p99 per batch for raw-pipe).",
+			"sluice-proc is a pool on proc.NewBackend. inflight=1 is one call at a time (p50/p99 per call); inflight=16 keeps 16 in flight (calls/s; p50/p99 per batch for raw-pipe). " +
+			"With one call at a time, proc-direct is a proc.Process called without a pool, and pool-raw-pipe and chan-raw-pipe hand the raw round trip to a worker goroutine (a sluice goroutine pool, a bare channel): the cost of the hand-off alone.",
 		"ProcessCPU": "SHA-256 tasks through a pool on proc.NewBackend with 1 or 2 worker processes (GOMAXPROCS 1 each) on 2 cores; tasks/s, higher is better.",
 		"NATSLatency": "One tiny task at a time to one worker over an embedded NATS server on loopback: nats-request is raw nats.go request-reply to a responder doing the same work; " +
 			"sluice-natsb is a pool on the NATS backend; p50/p99 per call.",
