@@ -71,6 +71,16 @@ func newSession(ctx context.Context, fw answerWriter, limit int) *session {
 
 // start hands a request to an idle runner, or to a new one.
 func (s *session) start(f Frame) {
+	if j, ok := s.admit(f); ok {
+		s.hand(j)
+	}
+}
+
+// admit makes a request a job: it registers the call's cancel under its
+// id and, for a method call, gives the call its place in its instance's
+// chain, in the order requests arrive. A request whose id is in flight is
+// answered with an error at once, and admit reports false.
+func (s *session) admit(f Frame) (job, bool) {
 	e := lookup(f.Name)
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.mu.Lock()
@@ -82,10 +92,8 @@ func (s *session) start(f Frame) {
 	if dup {
 		cancel()
 		s.respond(f.ID, nil, fmt.Errorf("%w: request id %d is already in flight", ErrBadFrame, f.ID))
-		return
+		return job{}, false
 	}
-	// A method call takes its place in its instance's chain here, in the
-	// order requests arrive.
 	var inst *instance
 	var turn, next chan struct{}
 	if e != nil && e.worker != nil {
@@ -93,7 +101,11 @@ func (s *session) start(f Frame) {
 		turn, next = inst.tail, make(chan struct{})
 		inst.tail = next
 	}
-	j := job{ctx, cancel, f, e, inst, turn, next}
+	return job{ctx, cancel, f, e, inst, turn, next}, true
+}
+
+// hand gives j to an idle runner, or to a new one.
+func (s *session) hand(j job) {
 	select {
 	case s.jobs <- j:
 	default:
@@ -102,25 +114,27 @@ func (s *session) start(f Frame) {
 	}
 }
 
-// runner runs j, then the calls idle runners are handed, until it has
-// been idle for runnerLinger or the session ends. A call that ends its
-// goroutine (runtime.Goexit) ends the runner too.
+// runner runs j, then lingers to take the next calls. A call that ends
+// its goroutine (runtime.Goexit) ends the runner too.
 func (s *session) runner(j job) {
 	defer s.wg.Done()
-	var t *time.Timer
+	s.run(j)
+	s.linger()
+}
+
+// linger runs the calls idle runners are handed, until it has been idle
+// for runnerLinger or the session ends. Its goroutine is one of s.wg's.
+func (s *session) linger() {
+	t := time.NewTimer(runnerLinger)
+	defer t.Stop()
 	for {
-		s.run(j)
-		if t == nil {
-			t = time.NewTimer(runnerLinger)
-		} else {
-			t.Reset(runnerLinger)
-		}
 		select {
-		case j = <-s.jobs:
+		case j := <-s.jobs:
+			s.run(j)
+			t.Reset(runnerLinger)
 		case <-t.C:
 			return
 		case <-s.ctx.Done():
-			t.Stop()
 			return
 		}
 	}
