@@ -66,11 +66,11 @@
 // # Serving and calling
 //
 // [Serve] is the serving loop, which a worker process runs on its pipes:
-// each request on a goroutine apart from the read loop (kept on to take
-// the next), with a ctx that the request's cancel frame cancels, and
-// panics caught. [Conn] is the calling side
-// over any stream, with requests pipelined and matched by id; when the
-// stream breaks, every call in flight fails with [ErrConnLost]. A backend
-// wraps a Conn (or its own transport) in a [Transport] and maps
-// ErrConnLost to its own "worker lost" error.
+// a short call runs on the goroutine that read it, any other on a
+// goroutine apart (kept on to take the next), each with a ctx that the
+// request's cancel frame cancels, and panics caught. [Conn] is the
+// calling side over any stream, with requests pipelined and matched by
+// id; when the stream breaks, every call in flight fails with
+// [ErrConnLost]. A backend wraps a Conn (or its own transport) in a
+// [Transport] and maps ErrConnLost to its own "worker lost" error.
 package remote

@@ -10,11 +10,13 @@ import (
 // one frame per message (a message broker, say) rather than a stream:
 // the caller hands it each request or cancel frame with [Session.Handle],
 // and it calls send with each response frame's body as the call
-// finishes. Requests run as under Serve: on goroutines the session keeps
-// for as long as calls keep coming, many at once, with a ctx that a cancel for its id cancels, panics caught, a stateful
-// worker's calls one at a time in the order they were handled, on an
-// instance made for its worker id and closed by [Session.Close]. There is
-// no hello: the transport agrees on the frame limit.
+// finishes. Requests run as under Serve, except that none runs on the
+// goroutine that handed it: on goroutines the session keeps for as long
+// as calls keep coming, many at once, with a ctx that a cancel for its id
+// cancels, panics caught, a stateful worker's calls one at a time in the
+// order they were handled, on an instance made for its worker id and
+// closed by [Session.Close]. There is no hello: the transport agrees on
+// the frame limit.
 //
 // A Session is safe for concurrent use, except that Handle calls must not
 // overlap (the order they come in is the order of a stateful worker's

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 )
 
 // Serve serves calls to the registered functions: it reads frames from r
@@ -13,15 +15,22 @@ import (
 // package proc) runs on its pipes.
 //
 // It first reads the client's hello and answers with its own, which
-// carries [Version], the frame limit (the client's) and [Names]. Then each
-// request runs on a goroutine apart from the read loop, so many can be in
-// flight, with a ctx that a cancel frame for its id cancels (the
-// goroutines outlive their calls by a second to take the next ones, so a
-// busy stream starts none per call); a panic in it is recovered
-// into a [*future.PanicError] and runtime.Goexit into future.ErrGoexit,
-// and either becomes the call's error. A call to a name nobody registered
-// fails with [ErrUnknownFunction]. Answers go out in the order calls
-// finish, with no flush while another is about to be written.
+// carries [Version], the frame limit (the client's) and [Names]. Then it
+// reads on goroutines of its own, never the caller's, and many calls can
+// be in flight, each with a ctx that a cancel frame for its id cancels.
+// A request with no more input buffered behind it runs on the goroutine
+// that read it, which spares a tiny call a goroutine hand-off; if it runs
+// longer than 50µs, another goroutine takes over the reading, so that it
+// holds up a cancel frame or a pipelined request no longer than that
+// (and a timer's latency). Requests read while more input waits, and
+// method calls whose instance is busy, run on goroutines apart, which
+// outlive their calls by a second to take the next ones, so a busy
+// stream starts none per call. A panic in a call is
+// recovered into a [*future.PanicError] and runtime.Goexit into
+// future.ErrGoexit, and either becomes the call's error; neither stops
+// the serving. A call to a name nobody registered fails with
+// [ErrUnknownFunction]. Answers go out in the order calls finish, with no
+// flush while another is about to be written.
 //
 // When r reports io.EOF, the client is done (it closed its side, or it
 // died): Serve stops reading, cancels the calls still in flight, with
@@ -58,7 +67,10 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if hello.Version != Version {
 		return fmt.Errorf("remote: the client speaks protocol version %d, this server %d", hello.Version, Version)
 	}
-	err = s.read(br)
+	rd := &reading{s: s, br: br, end: make(chan error, 1)}
+	s.wg.Add(1)
+	go rd.lead() // not on this goroutine: a call may end its goroutine
+	err = <-rd.end
 	if err != nil {
 		cancel(err)
 	} else {
@@ -82,23 +94,148 @@ func serveErr(ctx context.Context, err error) error {
 	return err
 }
 
-// read runs the read loop until r ends: nil for io.EOF.
-func (s *session) read(br *bufio.Reader) error {
+// inlineMax is how long a call may run inline, on the goroutine that
+// read it, before another goroutine takes the reading over. It bounds how
+// late a cancel frame or a pipelined request is read while a call runs
+// inline (give or take the timer's latency): short enough that a call
+// blocked on a cancel, or on another call, hardly notices, and long
+// enough that a tiny call, the one inline running is for, ends well
+// before it and pays no goroutine start. A call that outlasts it pays one
+// goroutine start, small next to its own length.
+const inlineMax = 50 * time.Microsecond
+
+// reading is Serve's read loop, which passes from goroutine to goroutine:
+// exactly one goroutine of the session, the leader, reads at any time.
+//
+// The leader hands a request to a runner (see [session.hand]) when more
+// input is already buffered (pipelined requests wait to be read) or when
+// the request is a method call whose turn has not come; otherwise it runs
+// the call itself, inline, under a watchdog. If the call ends within
+// inlineMax, the leader reads on. If not, the watchdog takes the reading
+// over, on the timer's goroutine, and the leader, once its call ends,
+// lingers as an idle runner. A call that ends its goroutine with
+// runtime.Goexit while that goroutine still holds the reading hands the
+// reading to a new goroutine. Every leader counts in the session's wg;
+// the last sends the read loop's end on end.
+type reading struct {
+	s   *session
+	br  *bufio.Reader
+	end chan error // buffered: the read error that ends the loop, nil for io.EOF
+}
+
+// The states of a watchdog.
+const (
+	dogIdle  int32 = iota // no call runs inline under it
+	dogArmed              // a call runs inline; its goroutine holds the reading
+	dogFired              // it took the reading over while the call ran
+)
+
+// watchdog watches one leader's inline calls, one at a time, with one
+// timer. Who goes on reading when an inline call ends is decided by a
+// CompareAndSwap from dogArmed: the leader's, to dogIdle, or the timer's,
+// to dogFired. The timer's Stop only tells the leader whether it must
+// wait for a callback that lost.
+type watchdog struct {
+	state atomic.Int32
+	t     *time.Timer
+	lost  chan struct{} // buffered: a callback that lost to the leader says so here
+}
+
+// lead runs the read loop on this goroutine, one of the session's wg,
+// until the reading ends or passes to another goroutine.
+func (rd *reading) lead() {
+	defer rd.s.wg.Done()
+	var w *watchdog
 	for {
-		f, err := ReadFrame(br, s.limit)
-		if err == io.EOF {
-			return nil
-		}
+		f, err := ReadFrame(rd.br, rd.s.limit)
 		if err != nil {
-			return fmt.Errorf("remote: reading a frame: %w", err)
+			if err == io.EOF {
+				err = nil
+			} else {
+				err = fmt.Errorf("remote: reading a frame: %w", err)
+			}
+			rd.end <- err
+			return
 		}
 		switch f.Kind {
 		case KindRequest:
-			s.start(f)
+			j, ok := rd.s.admit(f)
+			if !ok {
+				continue
+			}
+			if rd.br.Buffered() > 0 || !j.due() {
+				rd.s.hand(j)
+				continue
+			}
+			w = rd.arm(w)
+			if !rd.inline(w, j) {
+				rd.s.linger()
+				return
+			}
 		case KindCancel:
-			s.cancel(f.ID)
+			rd.s.cancel(f.ID)
 		default:
-			return fmt.Errorf("%w: a %v frame from the client", ErrBadFrame, f.Kind)
+			rd.end <- fmt.Errorf("%w: a %v frame from the client", ErrBadFrame, f.Kind)
+			return
 		}
 	}
+}
+
+// arm arms w, made on the first call, for a call about to run inline.
+func (rd *reading) arm(w *watchdog) *watchdog {
+	if w == nil {
+		w = &watchdog{lost: make(chan struct{}, 1)}
+		w.state.Store(dogArmed)
+		w.t = time.AfterFunc(inlineMax, func() { rd.takeOver(w) })
+		return w
+	}
+	w.state.Store(dogArmed)
+	w.t.Reset(inlineMax)
+	return w
+}
+
+// inline runs j on this goroutine, under w, and reports whether this
+// goroutine still holds the reading.
+func (rd *reading) inline(w *watchdog, j job) bool {
+	returned := false
+	defer func() {
+		// run has answered a call that ended this goroutine
+		// (runtime.Goexit): the reading must go on without it.
+		if !returned && w.disarm() {
+			rd.s.wg.Add(1)
+			go rd.lead()
+		}
+	}()
+	rd.s.run(j)
+	returned = true
+	return w.disarm()
+}
+
+// disarm ends w's watch over an inline call, and reports whether the
+// call's goroutine still holds the reading: false if w fired and took it.
+func (w *watchdog) disarm() bool {
+	if !w.state.CompareAndSwap(dogArmed, dogIdle) {
+		return false
+	}
+	if !w.t.Stop() {
+		// The timer fired, but its callback lost. Wait for it, so that
+		// it cannot meet w's next arming, and no callback outlives the
+		// leader.
+		<-w.lost
+	}
+	return true
+}
+
+// takeOver is w's timer callback, on a goroutine of its own: if the call
+// is still running, that goroutine becomes the leader. The wg.Add is
+// safe although the counter may be zero by then (the old leader may have
+// lingered and ended): the session waits on wg only once the reading has
+// ended, after this goroutine has read on.
+func (rd *reading) takeOver(w *watchdog) {
+	if !w.state.CompareAndSwap(dogArmed, dogFired) {
+		w.lost <- struct{}{}
+		return
+	}
+	rd.s.wg.Add(1)
+	rd.lead()
 }

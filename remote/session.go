@@ -17,21 +17,26 @@ import (
 const runnerLinger = time.Second
 
 // session is the state of one [Serve] or [Session]: the calls in flight,
-// the stateful worker instances, and the runners, the goroutines calls
-// run on. A runner lives on after its call and takes the next one, so
-// that a busy session starts no goroutine per call (and grows no fresh
-// stack for it); there are as many as calls have been in flight at once,
-// and one idle for runnerLinger ends.
+// the stateful worker instances, and the goroutines calls run on.
+//
+// A call runs on a runner, a goroutine that lives on after its call and
+// takes the next one, so that a busy session starts no goroutine per call
+// (and grows no fresh stack for it); there are as many as calls have been
+// in flight at once, and one idle for runnerLinger ends. Under Serve a
+// call may also run inline, on the goroutine that read it, which spares
+// the hand-off to a runner (a goroutine wake-up, most of the cost of a
+// tiny call); see [reading] for when, and for how the reading passes to
+// another goroutine when such a call takes long.
 type session struct {
 	ctx   context.Context
 	fw    answerWriter
 	limit int
-	wg    sync.WaitGroup // the runners
+	wg    sync.WaitGroup // every goroutine that runs calls or reads
 	jobs  chan job       // unbuffered: idle runners wait on it
 
 	mu    sync.Mutex
 	calls map[uint64]context.CancelFunc
-	insts map[instKey]*instance // touched by the read loop only
+	insts map[instKey]*instance // touched by whoever reads (Serve) or handles (Session) frames, one at a time
 }
 
 type instKey struct {
@@ -111,6 +116,20 @@ func (s *session) hand(j job) {
 	default:
 		s.wg.Add(1)
 		go s.runner(j)
+	}
+}
+
+// due reports whether j can run at once: it is no method call, or the
+// call before it on its instance has handed over.
+func (j *job) due() bool {
+	if j.turn == nil {
+		return true
+	}
+	select {
+	case <-j.turn:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -221,7 +240,8 @@ func (s *session) cancel(id uint64) {
 	}
 }
 
-// end waits for every call and runner, which s.ctx being done ends, and
+// end waits for every call, runner and reading goroutine, which s.ctx
+// being done (and, under Serve, the reading having ended) ends, and
 // closes the instances, in a fixed order.
 func (s *session) end() error {
 	s.wg.Wait()
