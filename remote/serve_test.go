@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluice-go/sluice/future"
 	"github.com/sluice-go/sluice/remote"
 )
 
@@ -93,4 +94,18 @@ func TestServe_CtxEndCancelsCallsAndClosesTheReader(t *testing.T) {
 	assert.Equal(t, stop, <-end)
 	<-c.Done()
 	require.NoError(t, c.Close())
+}
+
+func TestServe_ItsOwnGoroutineRunsNoCall(t *testing.T) {
+	// The last request has nothing buffered behind it, so it runs inline,
+	// on the goroutine that read it; were that Serve's, the Goexit would
+	// end this test's goroutine.
+	got, err := serveBytes(t,
+		remote.Frame{Kind: remote.KindHello, Version: remote.Version},
+		remote.Frame{Kind: remote.KindRequest, ID: 1, Name: failInline.Name(), Payload: []byte("goexit")})
+	require.NoError(t, err)
+	require.True(t, <-failInlineRan)
+	require.Len(t, got, 2)
+	assert.Equal(t, uint64(1), got[1].ID)
+	assert.True(t, got[1].Err == future.ErrGoexit, "%v", got[1].Err)
 }
