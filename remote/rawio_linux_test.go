@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -225,3 +227,108 @@ func TestRawConnServe(t *testing.T) {
 }
 
 var _ = Register("remote.rawio.echo", func(_ context.Context, b []byte) ([]byte, error) { return b, nil })
+
+// A raw reader told it is idle waits in ppoll, on its thread: it still
+// gets what is written later, and the end of the pipe.
+func TestRawRead_IdleWaitsInPpoll(t *testing.T) {
+	r, w := rawPipe(t)
+	rr := rawReader(r)
+	var asked atomic.Int32
+	waitIdle(rr, func() bool { asked.Add(1); return true })
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 16)
+		n, err := rr.Read(b)
+		assert.NoError(t, err)
+		got <- b[:n]
+	}()
+	// The reader reads nothing until this write, so it asks idle and
+	// waits, in ppoll or (if it has not got that far) not yet.
+	_, err := w.Write([]byte("frame"))
+	require.NoError(t, err)
+	assert.Equal(t, "frame", string(<-got))
+
+	done := make(chan error, 1)
+	before := asked.Load()
+	go func() {
+		_, err := rr.Read(make([]byte, 16))
+		done <- err
+	}()
+	for asked.Load() == before { // it waits: nothing is written
+		runtime.Gosched()
+	}
+	require.NoError(t, w.Close())
+	assert.Equal(t, io.EOF, <-done, "the writer's close ends the wait")
+}
+
+// A raw reader that is not idle leaves the wait to the poller, whose wait
+// closing the file cuts short.
+func TestRawRead_BusyWaitsInThePoller(t *testing.T) {
+	r, _ := rawPipe(t)
+	rr := rawReader(r)
+	var asked atomic.Int32
+	waitIdle(rr, func() bool { asked.Add(1); return false })
+	done := make(chan error, 1)
+	go func() {
+		_, err := rr.Read(make([]byte, 16))
+		done <- err
+	}()
+	for asked.Load() == 0 {
+		runtime.Gosched()
+	}
+	require.NoError(t, r.Close())
+	assert.ErrorIs(t, <-done, os.ErrClosed)
+}
+
+// The reading waits in ppoll only for a client that sends one call at a
+// time: not right after handing a request on because more input waited,
+// nor with a call in flight.
+func TestReading_IdleOnlyInLockstep(t *testing.T) {
+	s := newSession(context.Background(), nil, DefaultMaxFrame)
+	rd := &reading{s: s}
+	assert.True(t, rd.idle())
+	rd.pipelined = true
+	assert.False(t, rd.idle(), "requests came pipelined")
+	assert.True(t, rd.idle(), "none since")
+	s.calls[1] = func() {}
+	assert.False(t, rd.idle(), "a call in flight")
+}
+
+// A Serve whose ctx can end never waits where closing r cannot reach it:
+// ending ctx while it waits, idle, for a request over an os.Pipe ends it.
+func TestRawServe_CtxEndsAnIdleWait(t *testing.T) {
+	reqR, reqW := rawPipe(t)
+	respR, respW := rawPipe(t)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, reqR, respW) }()
+	c, err := NewConn(context.Background(), respR, reqW)
+	require.NoError(t, err)
+	payload, err := Gob.Marshal(&[]byte{1, 2})
+	require.NoError(t, err)
+	_, err = c.RoundTrip(context.Background(), Request{Name: "remote.rawio.echo", Payload: payload})
+	require.NoError(t, err)
+	waitingToRead(t)
+	why := errors.New("why")
+	cancel(why)
+	assert.Equal(t, why, <-served)
+	c.Close()
+}
+
+// waitingToRead returns once a goroutine waits in a rawFile's Read, in
+// the poller or in a system call.
+func waitingToRead(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, "remote.(*rawFile).Read(") &&
+				(strings.Contains(header, "[IO wait") || strings.Contains(header, "[syscall")) {
+				return
+			}
+		}
+		runtime.Gosched()
+	}
+}

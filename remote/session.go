@@ -231,6 +231,13 @@ func (s *session) respond(id uint64, out []byte, err error) {
 	// Any other write error means the client is gone: nobody to tell.
 }
 
+// idle reports whether no call is in flight.
+func (s *session) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls) == 0
+}
+
 func (s *session) cancel(id uint64) {
 	s.mu.Lock()
 	cancel := s.calls[id]
