@@ -70,7 +70,8 @@
 // goroutine apart (kept on to take the next), each with a ctx that the
 // request's cancel frame cancels, and panics caught. [Conn] is the
 // calling side over any stream, with requests pipelined and matched by
-// id; when the stream breaks, every call in flight fails with
-// [ErrConnLost]. A backend wraps a Conn (or its own transport) in a
+// id, and the answers read by the calls themselves where a read of the
+// stream can be cut short (a pipe), by a goroutine of its own elsewhere;
+// when the stream breaks, every call in flight fails with [ErrConnLost]. A backend wraps a Conn (or its own transport) in a
 // [Transport] and maps ErrConnLost to its own "worker lost" error.
 package remote
