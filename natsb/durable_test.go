@@ -137,7 +137,7 @@ var crash = remote.Register("natsb_test.crash", func(context.Context, int) (int,
 })
 
 // TestDurable_MaxDeliveries: a task that kills every worker that runs it
-// is delivered MaxDeliveries (2) times, and the next delivery fails its
+// is delivered MaxDeliveries times, and the next delivery fails its
 // future with ErrMaxDeliveries without running it.
 func TestDurable_MaxDeliveries(t *testing.T) {
 	c := newDurable(t)
