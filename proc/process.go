@@ -23,19 +23,18 @@ import (
 // [*LostError], which matches [ErrProcessLost] and carries the exit
 // status; [Process.Done] closes once that has happened.
 //
-// A tiny call (an int squared, gob-encoded) costs about what a raw pipe
-// loop with the same frames and codec costs: p50 23 µs on a Process
-// against 17.8 µs for the loop (bench's BenchmarkProcess, proc-direct and
-// raw-pipe, bench/RESULTS.md of 2026-12-03, 2-core virtual machine),
-// since the calling goroutine reads its own answer and the worker runs
-// the call on the goroutine that read it. Submitted to a pool on
-// [NewBackend], it costs p50 62 µs: the pool hands the task to a worker
-// goroutine and the result back, which costs about as much whatever the
-// transport (the raw loop behind a pool's worker: 52 µs, behind a bare
-// channel: 44 µs, in the same run). With 16 in flight it ran 80k calls/s
-// against 122k for the raw pipe, whose figure swings between 83k and 122k
-// from run to run. Starting a worker and making its first call takes a
-// few milliseconds.
+// A tiny call (an int squared, gob-encoded) costs little more than a raw
+// pipe loop with the same frames and codec: p50 27 µs on a Process against
+// 18 µs for the loop (bench's BenchmarkProcess, proc-direct and raw-pipe,
+// bench/RESULTS.md of 2026-12-03, 2-core virtual machine), since the
+// calling goroutine reads its own answer and the worker runs the call on
+// the goroutine that read it. Submitted to a pool on [NewBackend], it
+// costs p50 79 µs: the pool hands the task to a worker goroutine and the
+// result back, which costs about as much whatever the transport (the raw
+// loop behind a pool's worker: 54 µs, behind a bare channel: 48 µs, in
+// the same run). With 16 in flight it ran 75k calls/s against 86k for the
+// raw pipe. Starting a worker and making its first call takes a few
+// milliseconds.
 type Process struct {
 	cmd   *exec.Cmd
 	conn  *remote.Conn

@@ -31,15 +31,14 @@ import (
 // in flight (see waitIdle), waits for its next frame in a blocking
 // ppoll(2) on its thread instead of in the poller: the kernel then wakes
 // that thread itself when the frame comes. On the project's 2-core
-// virtual machine a tiny call to a worker process then costs about what
-// the bare pipe loop costs (bench's BenchmarkProcess, 2026-12-03: p50 on
-// a proc.Process 23 µs against 17.8 µs for the loop), against 40-75 µs
-// waiting in the poller (interleaved runs of the same benchmark before
-// and after), while a worker with calls in flight, or whose calls come
-// pipelined, waits in the poller, so that the calls' goroutines
-// keep every P. (The ppoll is an ordinary system call, which wakes sysmon
-// as said above; for a worker that waits on its caller, that costs less
-// than the poller's wake-up.)
+// virtual machine a tiny call to a worker process then costs p50 28 µs,
+// against 55 µs when the worker waits in the poller and 19.5 µs for a bare
+// pipe loop (bench's BenchmarkProcess, proc-direct and raw-pipe, medians
+// of 6 interleaved rounds on 2026-12-03). A worker with calls in flight,
+// or whose calls come pipelined, waits in the poller, so that the calls'
+// goroutines keep every P. (The ppoll is an ordinary system call, which
+// wakes sysmon as said above; for a worker that waits on its caller, that
+// costs less than the poller's wake-up.)
 //
 // Anything else (a blocking descriptor, a net.Conn, an io.Pipe) is read
 // and written as it is. A non-blocking file the runtime could not add to
