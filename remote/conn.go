@@ -247,17 +247,21 @@ func (c *Conn) read(own *call, ctx context.Context, wait bool) result {
 		}
 	}
 	for {
+		// peeking is set before ctx is looked at, so that an end of ctx
+		// after the look finds it set and cuts the wait; and the wait's
+		// end clears it, and a deadline set meanwhile, however it ends,
+		// so that the next reader starts afresh.
+		done := false
 		if cuttable {
-			// peeking is set before ctx is looked at, so that an end of
-			// ctx after the look finds it set and cuts the wait.
 			c.mu.Lock()
 			c.peeking = true
 			c.mu.Unlock()
-			if ctx.Err() != nil {
-				return c.leave(own, ctx)
-			}
+			done = ctx.Err() != nil
 		}
-		_, err := c.br.Peek(1)
+		var err error
+		if !done {
+			_, err = c.br.Peek(1)
+		}
 		if cuttable {
 			c.mu.Lock()
 			cut := c.cut
@@ -265,6 +269,8 @@ func (c *Conn) read(own *call, ctx context.Context, wait bool) result {
 			c.mu.Unlock()
 			if cut {
 				c.deadline(time.Time{})
+			}
+			if done || cut {
 				return c.leave(own, ctx)
 			}
 		}

@@ -80,3 +80,42 @@ func TestConn_WhoReads(t *testing.T) {
 	require.NoError(t, <-served)
 	<-c.Done()
 }
+
+// A reading call whose ctx ends between its setting out to wait and its
+// look at ctx, with the wait cut short in between, leaves the deadline
+// and the cut cleared for the next reader: the next call gets its answer.
+func TestConn_ACutBeforeTheWaitIsCleared(t *testing.T) {
+	reqR, reqW, err := os.Pipe()
+	require.NoError(t, err)
+	respR, respW, err := os.Pipe()
+	require.NoError(t, err)
+	defer reqR.Close()
+	defer respR.Close()
+	served := make(chan error, 1)
+	go func() { served <- Serve(context.Background(), reqR, respW); respW.Close() }()
+	c, err := NewConn(context.Background(), respR, reqW)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cl := &call{ch: make(chan result, 1), name: "remote.rawio.echo"}
+	c.mu.Lock()
+	c.nextID++
+	cl.id = c.nextID
+	c.calls[cl.id] = cl
+	c.reader, c.peeking = cl, true // it set out to wait,
+	c.mu.Unlock()
+	c.interrupt(cl, cl.id) // and its ctx's end cut the wait before it looked
+	r := c.read(cl, ctx, false)
+	assert.Equal(t, context.Canceled, r.err)
+	assert.False(t, c.cut)
+
+	payload, err := Gob.Marshal(&[]byte{1, 2})
+	require.NoError(t, err)
+	out, err := c.RoundTrip(context.Background(), Request{Name: "remote.rawio.echo", Payload: payload})
+	require.NoError(t, err, "the deadline was cleared")
+	assert.Equal(t, payload, out)
+	require.NoError(t, c.Close())
+	require.NoError(t, <-served)
+	<-c.Done()
+}
