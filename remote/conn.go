@@ -295,7 +295,7 @@ func (c *Conn) read(own *call, ctx context.Context, wait bool) result {
 			t.Stop()
 			delete(c.cancelled, f.ID)
 		}
-		if cl != nil && cl == own {
+		if cl == own {
 			c.handOff()
 			c.mu.Unlock()
 			return result{payload: f.Payload, err: f.Err}
@@ -334,20 +334,11 @@ func (c *Conn) handOff() {
 }
 
 // leave is the end of a reading call whose ctx ended first: it gives up
-// on its answer, hands the reading on and sends the cancel.
+// on its answer, which hands the reading on, and sends the cancel.
 func (c *Conn) leave(own *call, ctx context.Context) result {
-	c.mu.Lock()
-	_, in := c.calls[own.id]
-	if in {
-		delete(c.calls, own.id)
-		c.arm(own.id, own.name)
-	}
-	c.handOff()
-	c.mu.Unlock()
-	if !in {
+	if !c.abandon(own) {
 		return <-own.ch // the Conn failed: its error is there
 	}
-	c.fw.write(Frame{Kind: KindCancel, ID: own.id}, c.sendLimit)
 	return result{err: context.Cause(ctx)}
 }
 
@@ -460,8 +451,7 @@ func (c *Conn) await(cl *call, ctx context.Context, wait bool) result {
 			done = nil
 			if wait {
 				c.cancel(cl.id, cl.name)
-			} else if c.giveUp(cl) {
-				c.fw.write(Frame{Kind: KindCancel, ID: cl.id}, c.sendLimit)
+			} else if c.abandon(cl) {
 				return result{err: context.Cause(ctx)}
 			}
 			// Its answer is on its way, or, with wait, awaited.
@@ -485,18 +475,25 @@ func (c *Conn) cancel(id uint64, name string) {
 	}
 }
 
+// abandon gives up on call cl, whose ctx ended, and sends its cancel
+// frame; it reports false, and does nothing, if a result is on its way
+// to cl.
+func (c *Conn) abandon(cl *call) bool {
+	if !c.giveUp(cl) {
+		return false
+	}
+	c.fw.write(Frame{Kind: KindCancel, ID: cl.id}, c.sendLimit)
+	return true
+}
+
 // giveUp removes call cl, whose ctx ended, if no result is on its way to
 // it, arms its WithUnanswered timer in the same critical section, so that
-// the answer cannot slip past it, and passes on the reading if it had
-// just been handed to cl. It reports whether cl was removed.
+// the answer cannot slip past it, and passes on the reading if cl has it.
+// It reports whether cl was removed.
 func (c *Conn) giveUp(cl *call) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.remove(cl) {
-		return false
-	}
-	c.arm(cl.id, cl.name)
-	return true
+	return c.remove(cl, true)
 }
 
 // drop removes call cl, whose request could not be written, as giveUp
@@ -504,17 +501,22 @@ func (c *Conn) giveUp(cl *call) bool {
 func (c *Conn) drop(cl *call) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.remove(cl)
+	return c.remove(cl, false)
 }
 
 // remove takes call cl out of the calls in flight, if it is there (no
-// result is on its way to it), and hands the reading on if cl has it.
+// result is on its way to it), arms its WithUnanswered timer if armed is
+// set, and then hands the reading on if cl has it: in that order, so that
+// handOff sees the call unanswered and leaves a reader for its answer.
 // c.mu is held.
-func (c *Conn) remove(cl *call) bool {
+func (c *Conn) remove(cl *call, armed bool) bool {
 	if _, ok := c.calls[cl.id]; !ok {
 		return false
 	}
 	delete(c.calls, cl.id)
+	if armed {
+		c.arm(cl.id, cl.name)
+	}
 	if c.reader == cl {
 		select {
 		case <-cl.ch: // the reading, handed to it

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,6 +80,49 @@ func TestConn_WhoReads(t *testing.T) {
 	require.NoError(t, c.Close())
 	require.NoError(t, <-served)
 	<-c.Done()
+}
+
+// A call that gives up while the reading is being handed to it, with
+// nothing else in flight, leaves a goroutine of the Conn reading, so that
+// its unanswered timer is stopped by the answer when it comes.
+func TestConn_GivingUpWithTheReadingLeavesAReader(t *testing.T) {
+	reqR, reqW, err := os.Pipe()
+	require.NoError(t, err)
+	respR, respW, err := os.Pipe()
+	require.NoError(t, err)
+	defer reqR.Close()
+	defer respR.Close()
+	served := make(chan error, 1)
+	go func() { served <- Serve(context.Background(), reqR, respW); respW.Close() }()
+	fired := make(chan string, 1)
+	c, err := NewConn(context.Background(), respR, reqW, WithUnanswered(time.Hour, func(name string) { fired <- name }))
+	require.NoError(t, err)
+
+	// A call in flight to which the reading was just handed (as handOff
+	// does), whose goroutine has not picked it up yet.
+	n := 7
+	payload, err := Gob.Marshal(&n)
+	require.NoError(t, err)
+	cl := &call{ch: make(chan result, 1), name: "remote.internal.hold"}
+	c.mu.Lock()
+	c.nextID++
+	cl.id = c.nextID
+	c.calls[cl.id] = cl
+	c.reader = cl
+	cl.ch <- result{read: true}
+	c.mu.Unlock()
+	require.NoError(t, c.fw.write(Frame{Kind: KindRequest, ID: cl.id, Name: cl.name, Payload: payload}, c.sendLimit))
+	<-holding
+
+	require.True(t, c.giveUp(cl))
+	assert.Equal(t, "the Conn", c.readerNow(), "someone reads the given-up call's answer")
+	assert.Empty(t, cl.ch, "the reading handed to it was taken back")
+	released <- struct{}{}
+	require.NoError(t, c.Close())
+	require.NoError(t, <-served)
+	<-c.Done()
+	assert.Equal(t, ErrClosed, c.Err())
+	assert.Empty(t, fired)
 }
 
 // A reading call whose ctx ends between its setting out to wait and its
