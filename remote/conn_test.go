@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -81,28 +80,43 @@ func testClosedAndLost(t *testing.T, serve func(*testing.T, ...remote.ConnOption
 	assert.NoError(t, c.Close(), "a second Close does nothing")
 }
 
+// The server's end of the answers closes while a call is in flight, as a
+// killed process's would: that call fails (over an os.Pipe, it is the
+// call that reads), and so does every call after it.
 func TestConn_LostFailsCallsInFlight(t *testing.T) {
-	reqR, reqW := io.Pipe()
-	respR, respW := io.Pipe()
-	go remote.Serve(context.Background(), reqR, respW)
-	c, err := remote.NewConn(context.Background(), respR, reqW)
-	require.NoError(t, err)
-	called := make(chan error, 1)
-	go func() {
-		_, err := block.Call(context.Background(), c, 0, 0)
-		called <- err
-	}()
-	waitInFlight(t)
-	respW.CloseWithError(errors.New("server died")) // as a killed process would
-	err = <-called
-	assert.ErrorIs(t, err, remote.ErrConnLost)
-	assert.EqualError(t, err, "remote: connection lost: server died")
-	<-c.Done()
-	assert.Equal(t, err, c.Err())
-	_, err = square.Call(context.Background(), c, 0, 2)
-	assert.ErrorIs(t, err, remote.ErrConnLost)
-	reqW.Close() // the server cancels the block call; Serve cannot write and returns
-	assert.Equal(t, remote.ErrClosed, <-blocked)
+	for _, p := range pipes {
+		t.Run(p.name, func(t *testing.T) {
+			reqR, reqW := p.make(t)
+			respR, respW := p.make(t)
+			served := make(chan error, 1)
+			go func() { served <- remote.Serve(context.Background(), reqR, respW) }()
+			c, err := remote.NewConn(context.Background(), respR, reqW)
+			require.NoError(t, err)
+			called := make(chan error, 1)
+			go func() {
+				_, err := block.Call(context.Background(), c, 0, 0)
+				called <- err
+			}()
+			waitInFlight(t)
+			want := "remote: connection lost: EOF"
+			if pw, ok := respW.(*io.PipeWriter); ok {
+				pw.CloseWithError(errors.New("server died"))
+				want = "remote: connection lost: server died"
+			} else {
+				respW.Close()
+			}
+			err = <-called
+			assert.ErrorIs(t, err, remote.ErrConnLost)
+			assert.EqualError(t, err, want)
+			<-c.Done()
+			assert.Equal(t, err, c.Err())
+			_, err = square.Call(context.Background(), c, 0, 2)
+			assert.ErrorIs(t, err, remote.ErrConnLost)
+			c.Close() // the server cancels the block call; it cannot answer, and ends
+			assert.Equal(t, remote.ErrClosed, <-blocked)
+			<-served
+		})
+	}
 }
 
 func TestConn_FrameLimits(t *testing.T) { forEachPipe(t, testFrameLimits) }
@@ -210,38 +224,6 @@ func testWithUnanswered(t *testing.T, serve func(*testing.T, ...remote.ConnOptio
 	_, err := remote.NewConn(context.Background(), respR, reqW, remote.WithUnanswered(0, func(string) {}))
 	assert.ErrorContains(t, err, "remote: WithUnanswered(0s, ")
 	respW.Close()
-}
-
-// Over an os.Pipe the server's end is seen by the call that reads: it
-// fails, and so does every call after it.
-func TestConn_LostFailsTheReadingCall(t *testing.T) {
-	reqR, reqW, err := os.Pipe()
-	require.NoError(t, err)
-	respR, respW, err := os.Pipe()
-	require.NoError(t, err)
-	defer reqR.Close()
-	defer respR.Close()
-	served := make(chan error, 1)
-	go func() { served <- remote.Serve(context.Background(), reqR, respW) }()
-	c, err := remote.NewConn(context.Background(), respR, reqW)
-	require.NoError(t, err)
-	called := make(chan error, 1)
-	go func() {
-		_, err := block.Call(context.Background(), c, 0, 0)
-		called <- err
-	}()
-	waitInFlight(t)
-	respW.Close() // the server's end of the answers, as a killed process's
-	err = <-called
-	assert.ErrorIs(t, err, remote.ErrConnLost)
-	assert.EqualError(t, err, "remote: connection lost: EOF")
-	<-c.Done()
-	assert.Equal(t, err, c.Err())
-	_, err = square.Call(context.Background(), c, 0, 2)
-	assert.ErrorIs(t, err, remote.ErrConnLost)
-	c.Close() // the server cancels the block call and ends
-	assert.Equal(t, remote.ErrClosed, <-blocked)
-	<-served
 }
 
 // When the call that reads gives up (its ctx ended), the reading passes to
