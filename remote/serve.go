@@ -187,8 +187,8 @@ func (rd *reading) lead() {
 			if !ok {
 				continue
 			}
-			if rd.br.Buffered() > 0 || !j.due() {
-				rd.pipelined = rd.pipelined || rd.br.Buffered() > 0
+			if more := rd.br.Buffered() > 0; more || !j.due() {
+				rd.pipelined = rd.pipelined || more
 				rd.s.hand(j)
 				continue
 			}
